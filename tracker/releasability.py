@@ -1,0 +1,51 @@
+"""Who may see which action item: one decision for every page, export, feed, admin view, email.
+
+A user sees an item when its marking is among the markings the user is cleared for. Everyone with
+an account is cleared for "releasable to all"; the other markings are granted on the profile.
+Superusers see everything (grant superuser only to people cleared for every marking). A marking the
+tracker does not know counts as the most restrictive: nobody but a superuser sees it.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from .models import Marking
+
+
+def cleared_markings(user) -> frozenset[str] | None:
+    """The markings `user` may see; None means every marking (superusers)."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return frozenset()
+    if user.is_superuser:
+        return None
+    allowed = {Marking.ALL.value}
+    profile = getattr(user, "profile", None)
+    if profile is not None:
+        if profile.may_see_us_only:
+            allowed.add(Marking.US_ONLY.value)
+        if profile.may_see_kr_only:
+            allowed.add(Marking.KR_ONLY.value)
+        if profile.may_see_us_kr:
+            allowed.add(Marking.US_KR.value)
+    return frozenset(allowed)
+
+
+def may_see_marking(user, marking: str) -> bool:
+    allowed = cleared_markings(user)
+    return allowed is None or marking in allowed
+
+
+def can_see(user, item) -> bool:
+    """Whether `user` may see `item` at all (anywhere: page, export, feed, admin or email)."""
+    return may_see_marking(user, item.marking)
+
+
+def visible_filter(user, prefix: str = "") -> Q:
+    """The same decision as a queryset filter; `prefix` reaches items through a relation."""
+    allowed = cleared_markings(user)
+    if allowed is None:
+        return Q()
+    if not allowed:
+        return Q(**{f"{prefix}pk__in": []})
+    return Q(**{f"{prefix}marking__in": sorted(allowed)})

@@ -1,0 +1,31 @@
+"""The three roles, as groups with their permissions. Created by a migration; kept here so the
+migration, the demo and tests share one definition."""
+
+COORDINATORS = "Coordinators"
+OWNERS = "Owners"
+READERS = "Readers"
+
+_VIEW = ["view_source", "view_theme", "view_organization", "view_actionitem", "view_statusupdate"]
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    COORDINATORS: [
+        *_VIEW,
+        "manage_items",
+        "add_actionitem",
+        "change_actionitem",
+        "delete_actionitem",
+        "add_statusupdate",
+        "add_source",
+        "change_source",
+        "add_theme",
+        "change_theme",
+        "add_organization",
+        "change_organization",
+        "view_reminder",
+        "view_reminderitem",
+        "view_profile",
+    ],
+    # Owners edit only the items they own (the admin narrows change_actionitem to those).
+    OWNERS: [*_VIEW, "change_actionitem", "add_statusupdate", "view_reminder"],
+    READERS: list(_VIEW),
+}
