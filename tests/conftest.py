@@ -30,6 +30,12 @@ def pytest_report_header(config):
     return f"tracker: database={db} broker={settings.CELERY_BROKER_URL.split('://')[0]}"
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Hashing strength is not under test; PBKDF2 would dominate the suite's run time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def now() -> dt.datetime:
     return NOW

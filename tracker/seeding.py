@@ -75,7 +75,11 @@ def _build(loader: yaml.SafeLoader, node: yaml.Node, problems: list, name: str) 
         out_list.line = line
         out_list.item_lines = [child.start_mark.line + 1 for child in node.value]
         return out_list
-    return loader.construct_object(node, deep=True)
+    try:
+        return loader.construct_object(node, deep=True)
+    except (ValueError, yaml.YAMLError):
+        # e.g. 2027-02-30 looks like a date but is none: keep the text; the field check explains.
+        return node.value
 
 
 def parse_file(path: Path, problems: list[str]) -> Any:
