@@ -15,6 +15,7 @@ $(STAMP): requirements.lock
 install: $(STAMP)
 
 demo: export ADMIN_REQUIRE_OTP ?= 0
+demo: export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 demo: install
 	$(MANAGE) migrate --noinput -v0
 	$(MANAGE) collectstatic --noinput -v0
