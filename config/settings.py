@@ -192,18 +192,41 @@ CELERY_TIMEZONE = "UTC"
 CELERY_ENABLE_UTC = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Tests shorten the tick through the environment so they need not wait five minutes.
+REMINDER_SWEEP_SECONDS = env.float("REMINDER_SWEEP_SECONDS", default=300.0)
 CELERY_BEAT_SCHEDULE = {
-    "sweep-reminders": {"task": "tracker.tasks.sweep_reminders", "schedule": 300.0},
+    "sweep-reminders": {
+        "task": "tracker.tasks.sweep_reminders",
+        "schedule": REMINDER_SWEEP_SECONDS,
+    },
 }
 if EMAIL_TIMEOUT >= CELERY_TASK_SOFT_TIME_LIMIT:
     raise ImproperlyConfigured("EMAIL_TIMEOUT must be below the task soft time limit.")
 
 # --- Reminders ------------------------------------------------------------------------------------
+# A recipient's digest goes out in [hour, hour + window) of their local wall clock.
 REMINDER_LOCAL_HOUR = env.int("REMINDER_LOCAL_HOUR", default=9)
+REMINDER_WINDOW_HOURS = env.int("REMINDER_WINDOW_HOURS", default=3)
+# Off: every day is a working day (no weekends, no public holidays).
+REMINDER_ONLY_WORKING_DAYS = env.bool("REMINDER_ONLY_WORKING_DAYS", default=True)
 REMINDER_ESCALATION_DAYS = env.int("REMINDER_ESCALATION_DAYS", default=14)
-REMINDER_PENDING_TIMEOUT_MINUTES = env.int("REMINDER_PENDING_TIMEOUT_MINUTES", default=15)
+# A pending row untouched this long is presumed lost (message or worker) and is re-enqueued;
+# keep it above CELERY_TASK_TIME_LIMIT so a live send is never taken over.
+REMINDER_PENDING_TIMEOUT_MINUTES = env.float("REMINDER_PENDING_TIMEOUT_MINUTES", default=15)
 REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=8)
+REMINDER_RETRY_BASE_SECONDS = env.float("REMINDER_RETRY_BASE_SECONDS", default=5.0)
+REMINDER_RETRY_MAX_SECONDS = env.float("REMINDER_RETRY_MAX_SECONDS", default=300.0)
+REMINDER_LINK_MAX_AGE_DAYS = env.int("REMINDER_LINK_MAX_AGE_DAYS", default=14)
 SWEEP_STALE_MINUTES = 15
+if not (
+    0 <= REMINDER_LOCAL_HOUR <= 23
+    and REMINDER_WINDOW_HOURS >= 1
+    and REMINDER_LOCAL_HOUR + REMINDER_WINDOW_HOURS <= 24
+):
+    raise ImproperlyConfigured("The reminder window must lie within one local day.")
+if REMINDER_RETRY_MAX_SECONDS > 600:
+    # A long countdown on Redis outlives the visibility timeout and runs twice.
+    raise ImproperlyConfigured("REMINDER_RETRY_MAX_SECONDS must stay within a few minutes.")
 
 # --- Security -------------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

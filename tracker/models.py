@@ -375,6 +375,20 @@ class Reminder(models.Model):
     last_error = models.TextField(blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     message_id = models.CharField(max_length=255, blank=True)
+    # Delivery bookkeeping (reminders.py): `attempts` counts sends handed to SMTP, including one
+    # cut short by a dead worker; the sweep re-enqueues a pending row untouched for too long.
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("When the next send is due (after a retry).")
+    )
+    send_before = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text=_("End of the recipient's morning window; empty for a digest sent by hand."),
+    )
+    give_up_after = models.PositiveSmallIntegerField(
+        default=8, help_text=_("Mark failed once attempts reach this number.")
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -413,6 +427,24 @@ class ReminderItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item_id} ({self.kind})"
+
+
+class UsedLink(models.Model):
+    """A one-click email link that has acted; its token hash is unique, so it acts only once."""
+
+    token_hash = models.CharField(max_length=64, unique=True)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="used_links"
+    )
+    item = models.ForeignKey(ActionItem, on_delete=models.CASCADE, related_name="used_links")
+    action = models.CharField(max_length=16)
+    used_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-used_at"]
+
+    def __str__(self) -> str:
+        return f"{self.action} on {self.item_id} by {self.recipient_id} at {self.used_at}"
 
 
 class SweepRun(models.Model):

@@ -1,0 +1,163 @@
+"""Real SMTP servers for tests, on free loopback ports, with scripted faults.
+
+- SmtpSink: aiosmtpd in a thread. It records every message it accepts; `reply_next` scripts the
+  answers to coming RCPT or DATA commands ("451 ..." then the default "250", or "550 ...");
+  `stall_data` holds the next DATA without answering until `release` (to kill a worker mid-send).
+- SilentSmtp: accepts TCP connections and never says a word (no greeting), like a hung server.
+
+Both are context managers; `url` is what a worker's EMAIL_URL should be.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import email
+import email.policy
+import socket
+import threading
+import time
+from email.message import EmailMessage
+
+from aiosmtpd.controller import Controller
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class _Handler:
+    def __init__(self, sink: SmtpSink):
+        self.sink = sink
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        reply = self.sink._scripted("RCPT")
+        if reply:
+            return reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        reply = self.sink._scripted("DATA")
+        if reply:
+            return reply
+        if self.sink._stall.is_set():
+            self.sink.stalled.set()
+            while self.sink._stall.is_set():
+                await asyncio.sleep(0.05)
+            # Released: the sender is gone, so the message was never acknowledged.
+            return "451 4.3.0 Released without delivery"
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with self.sink._lock:
+            self.sink.messages.append(message)
+            self.sink.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        return "250 OK"
+
+
+class SmtpSink:
+    """An SMTP server that keeps what it accepts; faults are scripted per command."""
+
+    def __init__(self, port: int | None = None):
+        self.port = port or free_port()
+        self.messages: list[EmailMessage] = []
+        self.envelopes: list[tuple[str, list[str]]] = []
+        self.stalled = threading.Event()
+        self._stall = threading.Event()
+        self._lock = threading.Lock()
+        self._script: dict[str, collections.deque[str]] = {
+            "RCPT": collections.deque(),
+            "DATA": collections.deque(),
+        }
+        self._controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    def reply_next(self, command: str, *replies: str) -> None:
+        """Answer the next RCPT or DATA commands with these replies, in order."""
+        with self._lock:
+            self._script[command].extend(replies)
+
+    def _scripted(self, command: str) -> str | None:
+        with self._lock:
+            queue = self._script[command]
+            return queue.popleft() if queue else None
+
+    def stall_data(self) -> None:
+        """Hold the next DATA without an answer until release(); `stalled` is set when it comes."""
+        self.stalled.clear()
+        self._stall.set()
+
+    def release(self) -> None:
+        self._stall.clear()
+
+    def wait_for(self, count: int, timeout: float = 30) -> list[EmailMessage]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and len(self.messages) < count:
+            time.sleep(0.1)
+        return list(self.messages)
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if address in m["To"]]
+
+    def message_ids(self) -> collections.Counter[str]:
+        """How often each Message-ID arrived: a count above 1 is a duplicate delivery."""
+        return collections.Counter(m["Message-ID"] for m in self.messages)
+
+    def start(self) -> SmtpSink:
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        self.release()
+        self._controller.stop()
+
+    def __enter__(self) -> SmtpSink:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+class SilentSmtp:
+    """Accepts connections and never answers: a client must give up by its own timeout."""
+
+    def __init__(self):
+        self._sock = socket.socket()
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._sock.bind(("127.0.0.1", 0))
+        self._sock.listen(16)
+        self._sock.settimeout(0.2)
+        self.port = self._sock.getsockname()[1]
+        self.connections: list[socket.socket] = []
+        self._running = threading.Event()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    def _accept(self) -> None:
+        while self._running.is_set():
+            try:
+                conn, _addr = self._sock.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self.connections.append(conn)
+
+    def __enter__(self) -> SilentSmtp:
+        self._running.set()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._running.clear()
+        self._thread.join(timeout=5)
+        for conn in self.connections:
+            conn.close()
+        self._sock.close()

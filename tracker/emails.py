@@ -1,0 +1,135 @@
+"""Rendering and sending one reminder digest, and telling a temporary SMTP failure from a final one.
+
+A digest has three templates (subject, text, HTML) under tracker/templates/tracker/email/,
+rendered in the recipient's language and time zone. One recipient per message: the SMTP backend
+silently drops refused recipients when only some are refused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import smtplib
+import zoneinfo
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from . import links
+from .models import ActionItem, Reminder, ReminderKind
+
+TEMPLATES = "tracker/email/"
+ERROR_MAX_LENGTH = 1000
+GROUP_TITLES = {
+    ReminderKind.OVERDUE: _("Overdue"),
+    ReminderKind.DUE_SOON: _("Due soon"),
+    ReminderKind.FOLLOW_UP: _("Follow-up due"),
+    ReminderKind.ESCALATION: _("Escalation: overdue items of your organization"),
+}
+
+
+def _entry(*, item: ActionItem, kind: str, recipient_id: int, now: dt.datetime) -> dict:
+    def action(name: str) -> str:
+        return links.link_url(recipient_id=recipient_id, item_id=item.pk, action=name, now=now)
+
+    owner_actions = kind != ReminderKind.ESCALATION  # coordinators act on the item page
+    return {
+        "key": item.key,
+        "title": item.title,
+        "status": item.get_status_display(),
+        "due_date": item.due_date,
+        "last_update_at": item.last_update_at,
+        "open_url": links.item_url(item),
+        "on_track_url": action(links.ON_TRACK) if owner_actions else "",
+        "snooze_url": action(links.SNOOZE) if owner_actions else "",
+    }
+
+
+def _groups(*, entries, recipient_id: int, now: dt.datetime) -> list[dict]:
+    groups = []
+    for kind, title in GROUP_TITLES.items():
+        rows = [
+            _entry(item=item, kind=k, recipient_id=recipient_id, now=now)
+            for item, k in entries
+            if k == kind
+        ]
+        if rows:
+            groups.append({"kind": kind, "title": title, "entries": rows})
+    return groups
+
+
+def build_digest(
+    *,
+    reminder: Reminder,
+    entries: list[tuple[ActionItem, str]],
+    zone: zoneinfo.ZoneInfo,
+    language: str,
+    now: dt.datetime,
+) -> EmailMultiAlternatives:
+    """The digest as an email (text and HTML), with the row's Message-ID."""
+    user = reminder.recipient
+    with translation.override(language), timezone.override(zone):
+        context = {
+            "name": user.get_full_name() or user.get_username(),
+            "count": len(entries),
+            "groups": _groups(entries=entries, recipient_id=user.pk, now=now),
+            "local_date": reminder.local_date,
+            "site_url": settings.SITE_URL,
+            "link_days": settings.REMINDER_LINK_MAX_AGE_DAYS,
+            "language": language,
+        }
+        # A subject is one line whatever the template's whitespace.
+        subject = " ".join(render_to_string(TEMPLATES + "digest_subject.txt", context).split())
+        text = render_to_string(TEMPLATES + "digest.txt", context)
+        html = render_to_string(TEMPLATES + "digest.html", context)
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=text,
+        to=[user.email],
+        headers={
+            "Message-ID": reminder.message_id,
+            "X-Tracker-Reminder": str(reminder.pk),
+            "Auto-Submitted": "auto-generated",  # RFC 3834: no vacation auto-replies
+        },
+    )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def send(message: EmailMultiAlternatives) -> None:
+    """Hand the message to the configured backend; raises on any failure (EMAIL_TIMEOUT bound)."""
+    message.send(fail_silently=False)
+
+
+@dataclass(frozen=True)
+class SendFailure:
+    permanent: bool
+    text: str
+
+
+def _decode(value) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return str(value)
+
+
+def classify_failure(exc: BaseException) -> SendFailure:
+    """Permanent for an SMTP 5xx answer; temporary for 4xx, timeouts, refused or lost connections.
+
+    Anything else (a bug while rendering, say) counts as temporary: it is retried up to the
+    attempt limit and its text lands in the reminder log.
+    """
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        answers = list(exc.recipients.values())
+        text = "; ".join(f"{code} {_decode(msg)}" for code, msg in answers)
+        permanent = any(500 <= code < 600 for code, _msg in answers)
+    elif isinstance(exc, smtplib.SMTPResponseException):
+        text = f"{exc.smtp_code} {_decode(exc.smtp_error)}"
+        permanent = 500 <= exc.smtp_code < 600
+    else:
+        text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        permanent = False
+    return SendFailure(permanent=permanent, text=text[:ERROR_MAX_LENGTH])

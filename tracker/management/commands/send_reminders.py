@@ -1,0 +1,72 @@
+"""Run the reminder sweep and send the digests synchronously, one line per recipient."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+
+from tracker import delivery, reminders
+
+
+def parse_now(value: str) -> dt.datetime:
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise CommandError(
+            f"--now {value!r} is not an ISO-8601 time, e.g. 2026-03-09T13:30:00+00:00"
+        ) from exc
+    if parsed.tzinfo is None:
+        raise CommandError(
+            f"--now {value!r} has no time zone; add one, e.g. {value}+00:00 or {value}Z"
+        )
+    return parsed.astimezone(dt.UTC)
+
+
+def _who(user) -> str:
+    return f"{user.get_username()} <{user.email or '-'}>"
+
+
+class Command(BaseCommand):
+    help = (
+        "Claim the reminder digests due now (or at --now) and send them here, without Celery. "
+        "Prints one line per recipient: who, how many items, sent/skipped/failed."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Show who is due; claim and send nothing."
+        )
+        parser.add_argument(
+            "--now", help="Act as if it were this time (ISO-8601 with a time zone)."
+        )
+
+    def handle(self, *args, dry_run: bool, now: str | None, **options) -> None:
+        when = parse_now(now) if now else timezone.now()
+        if dry_run:
+            for plan in reminders.plan_digests(now=when):
+                self.stdout.write(
+                    f"{_who(plan.recipient)}: {len(plan.entries)} item(s): skipped (dry run)"
+                )
+            return
+        result = reminders.sweep(now=when, enqueue=False)
+        ids = [r.pk for r in result.claimed] + result.requeued
+        for reminder_id in ids:
+            outcome = delivery.deliver(reminder_id=reminder_id, now=when)
+            self.stdout.write(self._line(reminder_id, outcome))
+
+    def _line(self, reminder_id: int, outcome: delivery.Outcome) -> str:
+        from tracker.models import Reminder
+
+        reminder = Reminder.objects.select_related("recipient").get(pk=reminder_id)
+        count = outcome.items or reminder.entries.count()
+        state = outcome.state
+        if state == "sent":
+            status = "sent"
+        elif state in ("failed", "pending"):
+            later = " (will be retried)" if state == "pending" else ""
+            status = f"failed{later}: {outcome.detail}"
+        else:
+            status = f"skipped: {outcome.detail}"
+        return f"{_who(reminder.recipient)}: {count} item(s): {status}"
