@@ -513,3 +513,23 @@ def test_the_command_refuses_a_time_without_a_zone_or_not_iso(db, bad):
     with pytest.raises(CommandError, match="--now"):
         run_command("--now", bad)
     assert not SweepRun.objects.exists()
+
+
+def test_the_item_log_lists_the_digests_that_carried_it_newest_first(item_factory, owner):
+    long_ago = dt.datetime(2026, 10, 1, tzinfo=UTC)
+    item = item_factory(owner=owner, due_date=day(-1), cadence_days=1, next_follow_up_at=long_ago)
+    reminders.sweep(now=NY_MON_MORNING, enqueue=False)
+    reminders.sweep(now=NY_MON_MORNING + dt.timedelta(days=1), enqueue=False)
+    log = list(reminders.item_reminder_log(item=item))
+    assert [e.reminder.local_date for e in log] == [day(1), day(0)]
+    assert {e.reminder.recipient for e in log} == {owner}
+
+
+def test_healthz_reports_the_sweep_ok_after_a_sweep_and_degraded_when_it_stops(client, db):
+    from django.utils import timezone
+
+    reminders.sweep(now=timezone.now(), enqueue=False)
+    assert client.get("/healthz").json()["sweep"] == "ok"
+    SweepRun.objects.update(started_at=timezone.now() - dt.timedelta(minutes=16))
+    body = client.get("/healthz").json()
+    assert (body["status"], body["sweep"]) == ("degraded", "stale")

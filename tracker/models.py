@@ -375,8 +375,9 @@ class Reminder(models.Model):
     last_error = models.TextField(blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     message_id = models.CharField(max_length=255, blank=True)
-    # Delivery bookkeeping (reminders.py): `attempts` counts sends handed to SMTP, including one
-    # cut short by a dead worker; the sweep re-enqueues a pending row untouched for too long.
+    # Delivery bookkeeping (delivery.py). `attempts` counts the times a worker took the row to
+    # send: each reached SMTP (one cut short by a dead worker included) unless the row ended
+    # skipped. The sweep re-enqueues a pending row untouched for too long.
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     next_attempt_at = models.DateTimeField(
         null=True, blank=True, help_text=_("When the next send is due (after a retry).")

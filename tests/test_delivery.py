@@ -1,0 +1,104 @@
+"""Sending a claimed digest through a real SMTP server (aiosmtpd) in this process.
+
+The same faults through a real Celery worker are in test_reminders_e2e.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import pytest
+
+from tests.support.smtp import SilentSmtp, SmtpSink, free_port
+from tests.support.speed import fast_password_hashing  # noqa: F401
+from tracker import delivery, reminders, roles
+from tracker.models import Reminder
+
+NOW = dt.datetime(2026, 12, 7, 14, 30, tzinfo=dt.UTC)  # Monday, 09:30 in New York
+
+
+def use_smtp(settings, port: int, timeout: int = 5) -> None:
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_TIMEOUT = timeout
+
+
+@pytest.fixture
+def sink(settings):
+    with SmtpSink() as server:
+        use_smtp(settings, server.port)
+        yield server
+
+
+@pytest.fixture
+def row(user_factory, item_factory) -> Reminder:
+    owner = user_factory("owner", role=roles.OWNERS, time_zone="America/New_York")
+    item_factory("late", owner=owner, due_date=dt.date(2026, 12, 4))
+    return reminders.sweep(now=NOW, enqueue=False).claimed[0]
+
+
+def send(row, seconds=0):
+    outcome = delivery.deliver(reminder_id=row.pk, now=NOW + dt.timedelta(seconds=seconds))
+    row.refresh_from_db()
+    return outcome
+
+
+def test_a_digest_reaches_the_smtp_server_once_with_its_message_id(sink, row):
+    assert send(row).state == "sent"
+    (message,) = sink.wait_for(1)
+    assert message["To"] == "owner@example.org" and message["Message-ID"] == row.message_id
+    assert sink.envelopes == [("tracker@localhost", ["owner@example.org"])]
+    assert row.state == "sent" and row.sent_at is not None and row.attempts == 1
+    assert (
+        message.get_body(("html",)) is not None
+        and "late" in message.get_body(("plain",)).get_content()
+    )
+
+
+def test_a_451_is_retried_and_then_delivered_once(sink, row):
+    sink.reply_next("DATA", "451 4.3.0 Try again later")
+    first = send(row)
+    assert first.state == "pending" and first.retry_in is not None and first.retry_in > 0
+    assert (row.state, row.attempts, row.claimed_at) == ("pending", 1, None)
+    assert row.last_error.startswith("451") and sink.messages == []
+    assert send(row, seconds=10).state == "sent"
+    assert row.attempts == 2 and len(sink.wait_for(1)) == 1
+
+
+def test_a_550_fails_the_row_at_once_with_the_servers_answer(sink, row):
+    sink.reply_next("RCPT", "550 5.1.1 No such user here")
+    outcome = send(row)
+    assert outcome.state == "failed" and outcome.retry_in is None
+    assert (row.state, row.attempts) == ("failed", 1)
+    assert row.last_error == "550 5.1.1 No such user here"
+    assert send(row).state == "failed" and row.attempts == 1 and sink.messages == []
+
+
+def test_a_server_that_never_answers_fails_within_the_email_timeout(settings, row):
+    with SilentSmtp() as silent:
+        use_smtp(settings, silent.port, timeout=1)
+        started = time.monotonic()
+        outcome = send(row)
+        elapsed = time.monotonic() - started
+    assert outcome.state == "pending" and outcome.retry_in is not None
+    assert elapsed < 5 and "timed out" in row.last_error
+
+
+def test_a_refused_connection_is_temporary(settings, row):
+    use_smtp(settings, free_port())
+    outcome = send(row)
+    assert outcome.state == "pending" and "ConnectionRefused" in row.last_error
+
+
+def test_temporary_failures_give_up_after_the_attempt_limit(sink, row):
+    Reminder.objects.filter(pk=row.pk).update(give_up_after=2)
+    sink.reply_next("DATA", "421 4.3.2 Shutting down", "452 4.3.1 Out of space")
+    assert send(row).state == "pending"
+    final = send(row, seconds=30)
+    assert final.state == "failed" and final.retry_in is None
+    assert "gave up after 2 attempts" in row.last_error and row.last_error.startswith("452")
