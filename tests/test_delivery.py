@@ -11,7 +11,6 @@ import time
 import pytest
 
 from tests.support.smtp import SilentSmtp, SmtpSink, free_port
-from tests.support.speed import fast_password_hashing  # noqa: F401
 from tracker import delivery, reminders, roles
 from tracker.models import Reminder
 

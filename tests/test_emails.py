@@ -9,7 +9,6 @@ from html.parser import HTMLParser
 
 import pytest
 
-from tests.support.speed import fast_password_hashing  # noqa: F401
 from tracker import emails, links, reminders, roles
 from tracker.models import Reminder, ReminderKind, Status
 

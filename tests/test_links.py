@@ -7,7 +7,6 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from tests.support.speed import fast_password_hashing  # noqa: F401
 from tracker import links, roles, workflow
 from tracker.models import Marking, StatusUpdate, UpdateKind, UsedLink
 

@@ -10,7 +10,6 @@ from django.core import mail
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from tests.support.speed import fast_password_hashing  # noqa: F401
 from tracker import delivery, reminders, roles
 from tracker.models import (
     Marking,

@@ -21,7 +21,6 @@ from tests.conftest import KR_CLEARANCES, US_CLEARANCES
 from tests.support.db import restore_role_groups
 from tests.support.processes import start_beat, start_worker
 from tests.support.smtp import SilentSmtp, SmtpSink
-from tests.support.speed import fast_password_hashing  # noqa: F401
 from tracker import reminders, roles
 from tracker.models import Marking, Reminder, Status, SweepRun
 
