@@ -277,14 +277,9 @@ def sorted_entries(entries: list[tuple[ActionItem, str]]) -> list[tuple[ActionIt
     )
 
 
-def plan_digests(*, now: dt.datetime) -> list[DigestPlan]:
-    """The digests due at `now`: recipients in their window with no row for their day yet.
-
-    Each holds only the items the recipient may see (releasability) and that need them today.
-    A constant number of queries, whatever the number of items and recipients.
-    """
-    roles = _roles(_candidate_items(now))
-    users = get_user_model().objects.filter(pk__in=list(roles), is_active=True)
+def _due_recipients(user_ids: list[int], now: dt.datetime) -> dict[int, tuple[object, dt.date]]:
+    """user id -> (user, local date) for those in their morning window with no row that day."""
+    users = get_user_model().objects.filter(pk__in=user_ids, is_active=True)
     due = {}
     for user in users.select_related("profile"):
         day = due_local_date(user=user, now=now)
@@ -295,25 +290,38 @@ def plan_digests(*, now: dt.datetime) -> list[DigestPlan]:
             recipient_id__in=list(due), local_date__in={day for _u, day in due.values()}
         ).values_list("recipient_id", "local_date")
     )
-    item_ids = list({item.pk for uid in due for item, _r in roles[uid]})
+    return {uid: (user, day) for uid, (user, day) in due.items() if (uid, day) not in taken}
+
+
+def _entries_for(*, user, today, candidates, last, now) -> list[tuple[ActionItem, str]]:
+    zone = recipient_zone(user)
+    entries = []
+    for item, role in candidates:
+        if not can_see(user, item):
+            continue
+        previous = last.get((user.pk, item.pk))
+        kind = _entry_kind(item=item, role=role, today=today, zone=zone, last=previous, now=now)
+        if kind:
+            entries.append((item, kind))
+    return sorted_entries(entries)
+
+
+def plan_digests(*, now: dt.datetime) -> list[DigestPlan]:
+    """The digests due at `now`: recipients in their window with no row for their day yet.
+
+    Each holds only the items the recipient may see (releasability) and that need them today.
+    A constant number of queries, whatever the number of items and recipients.
+    """
+    roles = _roles(_candidate_items(now))
+    due = _due_recipients(list(roles), now)
+    item_ids = list({item.pk for uid in due for item, _role in roles[uid]})
     last = last_reminded(recipient_ids=list(due), item_ids=item_ids)
     plans = []
     for uid, (user, today) in due.items():
-        if (uid, today) in taken:
-            continue
-        zone = recipient_zone(user)
-        entries = []
-        for item, role in roles[uid]:
-            if not can_see(user, item):
-                continue
-            kind = _entry_kind(
-                item=item, role=role, today=today, zone=zone, last=last.get((uid, item.pk)), now=now
-            )
-            if kind:
-                entries.append((item, kind))
+        entries = _entries_for(user=user, today=today, candidates=roles[uid], last=last, now=now)
         if entries:
-            send_before = window_end(day=today, zone=zone)
-            plans.append(DigestPlan(user, today, send_before, sorted_entries(entries)))
+            end = window_end(day=today, zone=recipient_zone(user))
+            plans.append(DigestPlan(user, today, end, entries))
     return plans
 
 
