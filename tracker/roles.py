@@ -1,6 +1,8 @@
 """The three roles, as groups with their permissions. Created by a migration; kept here so the
 migration, the demo and tests share one definition."""
 
+from django.db.models import Q
+
 COORDINATORS = "Coordinators"
 OWNERS = "Owners"
 READERS = "Readers"
@@ -29,3 +31,18 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     OWNERS: [*_VIEW, "change_actionitem", "add_statusupdate", "view_reminder"],
     READERS: list(_VIEW),
 }
+
+# Permissions of other apps, as "app_label.codename". Coordinators pick owners through the admin's
+# user autocomplete, which Django allows only to those who may view users.
+OTHER_APP_PERMISSIONS: dict[str, list[str]] = {
+    COORDINATORS: ["auth.view_user"],
+}
+
+
+def permission_filter(role: str) -> Q:
+    """Which Permission rows `role` holds: a filter for the migration that applies them."""
+    query = Q(content_type__app_label="tracker", codename__in=ROLE_PERMISSIONS[role])
+    for qualified in OTHER_APP_PERMISSIONS.get(role, []):
+        app_label, codename = qualified.split(".", 1)
+        query |= Q(content_type__app_label=app_label, codename=codename)
+    return query

@@ -283,6 +283,27 @@ def reassign_owner(
     return update
 
 
+def _check_edit(*, item: ActionItem, saved: ActionItem, expected_version: int | None) -> None:
+    _check_version(saved, expected_version)
+    if item.owner_id and not can_see(item.owner, item):
+        raise WorkflowError(
+            _("%(user)s may not see items marked “%(marking)s”.")
+            % {"user": item.owner.get_username(), "marking": item.get_marking_display()}
+        )
+    if item.status != saved.status:
+        raise WorkflowError(_("Change the status through an update, with a note."))
+
+
+def check_edit(*, item: ActionItem, expected_version: int | None) -> None:
+    """The checks `save_edit` makes, without saving, so a form can show them as errors first.
+
+    A new (unsaved) item is checked for its owner only. `save_edit` checks again under a row
+    lock, so a save that slips in between is still refused.
+    """
+    saved = ActionItem.objects.get(pk=item.pk) if item.pk else item
+    _check_edit(item=item, saved=saved, expected_version=expected_version)
+
+
 def save_edit(*, item: ActionItem, by, expected_version: int | None) -> ActionItem:
     """Save field edits made in a form (admin included), refusing a stale edit.
 
@@ -291,14 +312,7 @@ def save_edit(*, item: ActionItem, by, expected_version: int | None) -> ActionIt
     """
     with transaction.atomic():
         locked = _locked(item)
-        _check_version(locked, expected_version)
-        if item.owner_id and not can_see(item.owner, item):
-            raise WorkflowError(
-                _("%(user)s may not see items marked “%(marking)s”.")
-                % {"user": item.owner.get_username(), "marking": item.get_marking_display()}
-            )
-        if item.status != locked.status:
-            raise WorkflowError(_("Change the status through an update, with a note."))
+        _check_edit(item=item, saved=locked, expected_version=expected_version)
         if item.cadence_days != locked.cadence_days and item.status in OPEN_STATUSES:
             base = item.last_update_at or item.created_at
             item.next_follow_up_at = next_follow_up(item=item, now=base)

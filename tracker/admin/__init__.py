@@ -1,0 +1,13 @@
+"""The admin, where coordinators work. One module a responsibility:
+
+(the site itself, with two-factor sign-in for staff, is tracker/admin_site.py and two_factor.py,
+outside this package: the site must exist before the registrations here run)
+items.py                 action items: list, item page, import/export (imports.py)
+item_page.py             provenance, timeline, field history and reminders on the item page
+actions.py, forms.py     bulk actions with their confirmation pages; the admin's forms
+filters.py               list filters
+reminders.py             the reminder log
+reference.py             reports, themes, organizations, users
+"""
+
+from . import items, reference, reminders  # noqa: F401  (registers the model admins)

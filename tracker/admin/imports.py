@@ -1,0 +1,207 @@
+"""CSV import and export of action items (django-import-export).
+
+Import: every row is validated (model rules, the workflow's checks, releasability) in a dry run
+and shown with its row number; the confirm step runs again in one transaction and writes nothing
+if any row fails. Status is export-only (it changes through updates with a note), and an owner
+change goes through the “Reassign owner” action so it lands on the timeline.
+
+Export: only the items the exporting user may see, whatever queryset a caller passes, and cells
+that a spreadsheet would run as a formula are neutralised with a leading apostrophe (an import
+takes that apostrophe off again, so an exported file imports unchanged).
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from import_export import fields, resources, widgets
+
+from tracker import workflow
+from tracker.models import ActionItem, Organization, Source, Theme
+from tracker.releasability import can_see, may_see_marking, visible_filter
+
+from .forms import co_owner_error, marking_error
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value):
+    """A cell a spreadsheet would evaluate becomes text (OWASP's advice for CSV injection)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def restore(value):
+    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
+        return value[1:]
+    return value
+
+
+class KeyWidget(widgets.ForeignKeyWidget):
+    """A related row by its key, with a plain message when there is none."""
+
+    def clean(self, value, row=None, **kwargs):
+        try:
+            return super().clean(value, row, **kwargs)
+        except self.model.DoesNotExist as missing:
+            raise ValueError(
+                _("No %(what)s with key “%(key)s”.")
+                % {"what": self.model._meta.verbose_name, "key": value}
+            ) from missing
+
+
+class ThemeWidget(KeyWidget):
+    """Theme keys are unique within a report: look in the row's report only."""
+
+    def get_queryset(self, value, row, *args, **kwargs):
+        return Theme.objects.filter(source__key=(row or {}).get("source"))
+
+
+class KeysWidget(widgets.ManyToManyWidget):
+    """Several related rows by key; an unknown key is an error, not silently dropped."""
+
+    def clean(self, value, row=None, **kwargs):
+        found = super().clean(value, row, **kwargs)
+        wanted = {part.strip() for part in str(value or "").split(self.separator) if part.strip()}
+        missing = wanted - {str(getattr(obj, self.field)) for obj in found}
+        if missing:
+            raise ValueError(_("Unknown: %(keys)s") % {"keys": ", ".join(sorted(missing))})
+        return found
+
+
+class ActionItemResource(resources.ModelResource):
+    source = fields.Field("source", "source", KeyWidget(Source, "key"))
+    theme = fields.Field("theme", "theme", ThemeWidget(Theme, "key"))
+    lead_organization = fields.Field(
+        "lead_organization", "lead_organization", KeyWidget(Organization, "key")
+    )
+    partner_organizations = fields.Field(
+        "partner_organizations", "partner_organizations", KeysWidget(Organization, field="key")
+    )
+    owner = fields.Field("owner", "owner", KeyWidget(get_user_model(), "username"))
+    co_owners = fields.Field(
+        "co_owners", "co_owners", KeysWidget(get_user_model(), field="username")
+    )
+    status = fields.Field("status", "status", readonly=True)
+    version = fields.Field("version", "version", readonly=True)
+    next_follow_up_at = fields.Field("next_follow_up_at", "next_follow_up_at", readonly=True)
+
+    class Meta:
+        model = ActionItem
+        import_id_fields = ["key"]
+        fields = [
+            "key",
+            "title_en",
+            "title_ko",
+            "summary_en",
+            "summary_ko",
+            "source",
+            "theme",
+            "paragraph",
+            "excerpt",
+            "lead_organization",
+            "partner_organizations",
+            "owner_role",
+            "owner",
+            "co_owners",
+            "status",
+            "priority",
+            "due_date",
+            "cadence_days",
+            "marking",
+            "version",
+            "next_follow_up_at",
+        ]
+        export_order = fields
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True
+        use_transactions = True
+
+    def __init__(self, user=None, **kwargs):
+        super().__init__(**kwargs)
+        # Nobody (None) sees no item: an export without a user exports nothing.
+        self.user = user
+
+    # --- export -----------------------------------------------------------------------------
+
+    def get_queryset(self) -> QuerySet:
+        return ActionItem.objects.visible_to(self.user)
+
+    def filter_export(self, queryset, **kwargs):
+        """Releasability, whichever path built the queryset (admin, action or a script)."""
+        queryset = super().filter_export(queryset, **kwargs)
+        if isinstance(queryset, QuerySet):
+            return (
+                queryset.filter(visible_filter(self.user))
+                .select_related("source", "theme", "lead_organization", "owner")
+                .prefetch_related("partner_organizations", "co_owners")
+            )
+        return [item for item in queryset if can_see(self.user, item)]
+
+    def export_field(self, field, instance, **kwargs):
+        return neutralise(super().export_field(field, instance, **kwargs))
+
+    # --- import -----------------------------------------------------------------------------
+
+    def before_import_row(self, row, **kwargs):
+        for column, value in row.items():
+            row[column] = restore(value)
+
+    def import_instance(self, instance, row, **kwargs):
+        errors: dict = {}
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if instance.source_id:
+            instance.source_date = instance.source.date
+        co_owners = self._co_owners(row, errors)
+        errors.update(self._rule_errors(instance, row, co_owners))
+        if errors:
+            raise ValidationError(errors)
+
+    def _co_owners(self, row, errors: dict) -> list:
+        if "co_owners" not in row:
+            return []
+        try:
+            return list(self.fields["co_owners"].clean(row))
+        except ValueError as error:
+            errors["co_owners"] = ValidationError(str(error))
+            return []
+
+    def _rule_errors(self, instance: ActionItem, row, co_owners: list) -> dict:
+        errors = {}
+        if not may_see_marking(self.user, instance.marking):
+            errors["marking"] = marking_error(instance.marking)
+            return errors
+        if instance.pk and instance.owner_id != _saved_owner_id(instance):
+            errors["owner"] = _("Change the owner with the “Reassign owner” action.")
+        if message := co_owner_error(co_owners, instance):
+            errors["co_owners"] = message
+        try:
+            workflow.check_edit(item=instance, expected_version=_row_version(row))
+        except workflow.WorkflowError as error:
+            errors[NON_FIELD_ERRORS] = str(error)
+        return errors
+
+    def save_instance(self, instance, is_create, row, **kwargs):
+        if is_create:
+            return super().save_instance(instance, is_create, row, **kwargs)
+        try:
+            workflow.save_edit(item=instance, by=self.user, expected_version=_row_version(row))
+        except workflow.WorkflowError as error:
+            raise ValidationError(str(error)) from error
+        return None
+
+
+def _saved_owner_id(item: ActionItem) -> int | None:
+    return ActionItem.objects.filter(pk=item.pk).values_list("owner_id", flat=True).first()
+
+
+def _row_version(row) -> int | None:
+    value = str(row.get("version") or "").strip()
+    return int(value) if value.isdigit() else None

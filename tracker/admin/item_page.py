@@ -1,0 +1,94 @@
+"""What the item's admin page shows around the form: provenance, timeline, field history and
+the reminders sent. Read-only; the update form on it posts to ActionItemAdmin.post_update_view."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Model
+from django.urls import reverse
+from simple_history.utils import get_m2m_reverse_field_name
+
+from tracker import workflow
+from tracker.models import ActionItem, ReminderItem
+
+from .forms import AdminStatusUpdateForm
+
+HISTORY_SHOWN = 10
+REMINDERS_SHOWN = 20
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    when: object
+    who: object
+    kind: str
+    changes: list[FieldChange]
+
+
+def _shown(field, value) -> str:
+    if value is None or value == "":
+        return "—"
+    choices = dict(getattr(field, "flatchoices", None) or [])
+    if value in choices:
+        return str(choices[value])
+    if isinstance(value, list):  # many-to-many: rows of the through table, as dicts
+        related = get_m2m_reverse_field_name(field)
+        return ", ".join(str(row.get(related, "")) for row in value) or "—"
+    if isinstance(value, Model):
+        return str(value)
+    return str(value)
+
+
+def field_history(item: ActionItem) -> list[HistoryEntry]:
+    """The latest saved versions of the item, each with the fields it changed."""
+    records = list(item.history.select_related("history_user")[: HISTORY_SHOWN + 1])
+    entries = []
+    for newer, older in zip(records, records[1:] + [None], strict=True):
+        changes = []
+        if older is not None:
+            delta = newer.diff_against(older, foreign_keys_are_objs=True)
+            for change in delta.changes:
+                field = ActionItem._meta.get_field(change.field)
+                changes.append(
+                    FieldChange(
+                        str(field.verbose_name),
+                        _shown(field, change.old),
+                        _shown(field, change.new),
+                    )
+                )
+        entries.append(
+            HistoryEntry(newer.history_date, newer.history_user, newer.history_type, changes)
+        )
+    return entries[:HISTORY_SHOWN]
+
+
+def item_page_context(request, item: ActionItem, *, site_name: str) -> dict:
+    user = request.user
+    may_update = workflow.may_update(user, item)
+    return {
+        "item": item,
+        "timeline": list(item.updates.select_related("author")),
+        "update_form": AdminStatusUpdateForm(item=item) if may_update else None,
+        "update_url": reverse(
+            "admin:tracker_actionitem_post_update", args=[item.pk], current_app=site_name
+        ),
+        "reassign_url": reverse(
+            "admin:tracker_actionitem_reassign", args=[item.pk], current_app=site_name
+        )
+        if workflow.is_coordinator(user)
+        else None,
+        "field_history": field_history(item),
+        "reminder_entries": list(
+            ReminderItem.objects.filter(item=item)
+            .select_related("reminder__recipient")
+            .order_by("-reminder__local_date", "-reminder__pk")[:REMINDERS_SHOWN]
+        ),
+    }

@@ -1,0 +1,68 @@
+"""Reports, themes, organizations and users: what items refer to, and what autocomplete needs."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin  # registers Django's user admin first
+from django.urls import reverse
+from django.utils.translation import gettext_lazy
+from simple_history.admin import SimpleHistoryAdmin
+
+from tracker.models import Organization, Profile, Source, Theme
+
+
+@admin.register(Source)
+class SourceAdmin(SimpleHistoryAdmin):
+    list_display = ["key", "title_en", "publisher", "date"]
+    search_fields = ["key", "title_en", "title_ko", "publisher"]
+    date_hierarchy = "date"
+
+
+@admin.register(Theme)
+class ThemeAdmin(admin.ModelAdmin):
+    list_display = ["key", "title_en", "title_ko", "source", "order"]
+    list_filter = ["source"]
+    list_select_related = ["source"]
+    search_fields = ["key", "title_en", "title_ko"]
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ["key", "name_en", "name_ko", "country", "coordinator"]
+    list_filter = ["country"]
+    list_select_related = ["coordinator"]
+    search_fields = ["key", "name_en", "name_ko"]
+    autocomplete_fields = ["coordinator"]
+
+
+class ProfileInline(admin.StackedInline):
+    model = Profile
+    can_delete = False
+    verbose_name_plural = gettext_lazy("profile and releasability clearances")
+    fields = [
+        "organization",
+        "country",
+        "time_zone",
+        "language",
+        "may_see_us_only",
+        "may_see_kr_only",
+        "may_see_us_kr",
+    ]
+    autocomplete_fields = ["organization"]
+
+
+User = get_user_model()
+admin.site.unregister(User)  # Django's own (imported above), replaced by one with the profile
+
+
+@admin.register(User)
+class TrackerUserAdmin(UserAdmin):
+    inlines = [ProfileInline]
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, duplicates = super().get_search_results(request, queryset, search_term)
+        if request.path == reverse("admin:autocomplete", current_app=self.admin_site.name):
+            # Only people who can hold an item: active, with a profile (time zone, clearances).
+            queryset = queryset.filter(is_active=True, profile__isnull=False)
+        return queryset, duplicates
