@@ -166,8 +166,9 @@ class AdminReassignForm(forms.Form):
     def __init__(self, *args, admin_site, **kwargs):
         super().__init__(*args, **kwargs)
         field = ActionItem._meta.get_field("owner")
-        self.fields["owner"].queryset = field.remote_field.model.objects.filter(is_active=True)
+        # The widget first: setting the queryset hands the widget its choices.
         self.fields["owner"].widget = AutocompleteSelect(field, admin_site)
+        self.fields["owner"].queryset = field.remote_field.model.objects.filter(is_active=True)
 
 
 class AdminSnoozeForm(forms.Form):
