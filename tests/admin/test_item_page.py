@@ -65,6 +65,8 @@ def test_the_page_shows_provenance_timeline_history_and_reminders(
     item.summary_en = "Edited summary"
     item._history_user = coordinator
     workflow.save_edit(item=item, by=coordinator, expected_version=item.version)
+    item.co_owners.add(coordinator)
+    item.save()
     reminder = Reminder.objects.create(
         recipient=coordinator,
         local_date=dt.date(2026, 11, 28),
@@ -80,6 +82,7 @@ def test_the_page_shows_provenance_timeline_history_and_reminders(
     assert "CSIS-DAPA conference, executive summary (2021)" in page
     assert "Timeline" in page and "Not started → In progress" in page
     assert "Field history" in page and "Edited summary" in page
+    assert "<strong>co owners</strong>: — → coord" in page
     assert "Reminders sent for this item" in page and "Follow-up" in page
     assert 'name="to_status"' in page  # the update form
 

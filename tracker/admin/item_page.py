@@ -3,10 +3,13 @@ the reminders sent. Read-only; the update form on it posts to ActionItemAdmin.po
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Model
 from django.urls import reverse
+from django.utils import formats, timezone
+from simple_history.models import DeletedObject
 from simple_history.utils import get_m2m_reverse_field_name
 
 from tracker import workflow
@@ -34,17 +37,19 @@ class HistoryEntry:
 
 
 def _shown(field, value) -> str:
+    if isinstance(value, DeletedObject) and value.pk is None:
+        value = None  # simple-history's stand-in for an empty foreign key
     if value is None or value == "":
         return "—"
-    choices = dict(getattr(field, "flatchoices", None) or [])
-    if value in choices:
-        return str(choices[value])
     if isinstance(value, list):  # many-to-many: rows of the through table, as dicts
         related = get_m2m_reverse_field_name(field)
         return ", ".join(str(row.get(related, "")) for row in value) or "—"
-    if isinstance(value, Model):
+    if isinstance(value, Model | DeletedObject):
         return str(value)
-    return str(value)
+    if isinstance(value, dt.datetime):
+        return formats.localize(timezone.localtime(value))
+    choices = dict(getattr(field, "flatchoices", None) or [])
+    return str(choices.get(value, value))
 
 
 def field_history(item: ActionItem) -> list[HistoryEntry]:

@@ -53,15 +53,16 @@ class ActionItemAdmin(ImportMixin, ExportActionMixin, SimpleHistoryAdmin):
     import_formats = [CSV]
     export_formats = [CSV]
 
+    # Dates before the long organization names, so they stay in view on a narrow screen.
     list_display = [
         "key",
         "title_column",
         "status_badge",
+        "due_date",
+        "overdue_flag",
+        "next_follow_up_at",
         "owner",
         "lead_organization",
-        "due_date",
-        "next_follow_up_at",
-        "overdue_flag",
     ]
     list_display_links = ["key", "title_column"]
     list_select_related = ["owner", "lead_organization"]
