@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django_otp import login as otp_login
 from django_otp import verify_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -30,7 +30,7 @@ DEVICE_NAME = "Admin authenticator"
 
 class AdminTwoFactorForm(forms.Form):
     token = forms.CharField(
-        label=_lazy("Code"),
+        label=gettext_lazy("Code"),
         min_length=6,
         max_length=8,
         widget=forms.TextInput(

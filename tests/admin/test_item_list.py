@@ -47,6 +47,7 @@ def test_the_title_column_follows_the_users_language(signed_in, user_factory, it
     korean = user_factory("kim", role=roles.COORDINATORS, language="ko")
     page = text_of(signed_in(korean).get(CHANGELIST))
     assert "연합 훈련" in page and "Joint exercise" not in page
+    assert "제목" in page and "공개 범위" in page  # the column and a filter, in Korean
 
 
 def test_the_language_switcher_cookie_wins_over_the_profile(

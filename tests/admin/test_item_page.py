@@ -223,3 +223,11 @@ def test_history_pages_are_read_only(as_coordinator, item_factory):
     assert as_coordinator.post(url, form_data(item, summary_en="reverted")).status_code == 403
     item.refresh_from_db()
     assert item.summary_en == "v1"
+
+
+def test_a_korean_coordinator_reads_the_page_in_korean(signed_in, user_factory, item_factory):
+    item = item_factory(title_ko="연합 훈련")
+    page = text_of(
+        signed_in(user_factory("kim", role=roles.COORDINATORS, language="ko")).get(item_url(item))
+    )
+    assert "진행 경과" in page and "필드 변경 이력" in page and "연합 훈련" in page
