@@ -1,3 +1,8 @@
 """Fixtures for the admin tests come from tests/support/admin.py."""
 
-from tests.support.admin import otp_admin_client, signed_in  # noqa: F401
+from tests.support.admin import (  # noqa: F401
+    as_coordinator,
+    coordinator,
+    otp_admin_client,
+    signed_in,
+)

@@ -5,20 +5,10 @@ import datetime as dt
 import pytest
 from django.contrib.messages import get_messages
 
-from tests.conftest import KR_CLEARANCES, US_CLEARANCES
+from tests.conftest import KR_CLEARANCES
 from tests.support.admin import CHANGELIST, text_of
 from tracker import reminders, roles
 from tracker.models import ActionItem, Marking, Status, StatusUpdate
-
-
-@pytest.fixture
-def coordinator(user_factory):
-    return user_factory("coord", role=roles.COORDINATORS, clearances=US_CLEARANCES)
-
-
-@pytest.fixture
-def as_coordinator(signed_in, coordinator):
-    return signed_in(coordinator)
 
 
 def choose(client, action: str, items, **fields):

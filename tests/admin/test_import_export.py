@@ -3,26 +3,14 @@
 import csv
 import io
 
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from tests.conftest import US_CLEARANCES
 from tests.support.admin import CHANGELIST, text_of
 from tracker import roles, workflow
 from tracker.admin.imports import ActionItemResource
 from tracker.models import ActionItem, Marking, Status
 
 EXPORT_FIELDS = ActionItemResource().get_export_order()
-
-
-@pytest.fixture
-def coordinator(user_factory):
-    return user_factory("coord", role=roles.COORDINATORS, clearances=US_CLEARANCES)
-
-
-@pytest.fixture
-def as_coordinator(signed_in, coordinator):
-    return signed_in(coordinator)
 
 
 def export_form(**extra) -> dict:

@@ -6,20 +6,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.conftest import US_CLEARANCES
 from tests.support.admin import CHANGELIST, text_of
 from tracker import roles
 from tracker.models import ActionItem, Country, Marking, Organization, Source, Status, Theme
-
-
-@pytest.fixture
-def coordinator(user_factory):
-    return user_factory("coord", role=roles.COORDINATORS, clearances=US_CLEARANCES)
-
-
-@pytest.fixture
-def as_coordinator(signed_in, coordinator):
-    return signed_in(coordinator)
 
 
 def keys_listed(response) -> set[str]:

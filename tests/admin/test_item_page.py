@@ -2,9 +2,7 @@
 
 import datetime as dt
 
-import pytest
-
-from tests.conftest import KR_CLEARANCES, US_CLEARANCES
+from tests.conftest import KR_CLEARANCES
 from tests.support.admin import item_url, text_of
 from tracker import roles, workflow
 from tracker.models import (
@@ -17,16 +15,6 @@ from tracker.models import (
     Status,
     StatusUpdate,
 )
-
-
-@pytest.fixture
-def coordinator(user_factory):
-    return user_factory("coord", role=roles.COORDINATORS, clearances=US_CLEARANCES)
-
-
-@pytest.fixture
-def as_coordinator(signed_in, coordinator):
-    return signed_in(coordinator)
 
 
 def form_data(item: ActionItem, **changes) -> dict:

@@ -4,17 +4,11 @@ import datetime as dt
 
 import pytest
 
-from tests.conftest import US_CLEARANCES
 from tests.support.admin import text_of
 from tracker import reminders, roles
 from tracker.models import Marking, Reminder, ReminderItem, ReminderKind, ReminderState
 
 LOG = "/admin/tracker/reminder/"
-
-
-@pytest.fixture
-def coordinator(user_factory):
-    return user_factory("coord", role=roles.COORDINATORS, clearances=US_CLEARANCES)
 
 
 @pytest.fixture

@@ -6,17 +6,11 @@ import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.support.admin import CHANGELIST, current_token, text_of, verify_second_factor
-from tracker import roles
 
 
 @pytest.fixture
 def otp_on(settings):
     settings.ADMIN_REQUIRE_OTP = True
-
-
-@pytest.fixture
-def coordinator(user_factory):
-    return user_factory("coord", role=roles.COORDINATORS)
 
 
 def sign_in_with_password(client, username):

@@ -11,7 +11,8 @@ from django.test import Client
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tests.conftest import make_user
+from tests.conftest import US_CLEARANCES, make_user
+from tracker import roles
 
 CHANGELIST = "/admin/tracker/actionitem/"
 
@@ -43,6 +44,17 @@ def signed_in(client, settings):
         return client
 
     return sign_in
+
+
+@pytest.fixture
+def coordinator(user_factory):
+    """A U.S. coordinator, cleared for U.S.-only and U.S.-ROK items."""
+    return user_factory("coord", role=roles.COORDINATORS, clearances=US_CLEARANCES)
+
+
+@pytest.fixture
+def as_coordinator(signed_in, coordinator):
+    return signed_in(coordinator)
 
 
 @pytest.fixture

@@ -104,64 +104,63 @@ def _changed_message(count: int) -> str:
     return ngettext("%(count)d item changed.", "%(count)d items changed.", count) % {"count": count}
 
 
+def _ask_then_apply(modeladmin, request, queryset, *, action: str, title: str, form, change):
+    """Show the confirmation page until its form is valid; then `change(item, data, now)` each."""
+    if APPLY in request.POST and form.is_valid():
+        data, now = form.cleaned_data, timezone.now()
+        changed, refused = _apply_each(queryset, lambda item: change(item, data, now))
+        _report(modeladmin, request, done=_changed_message(changed), refused=refused)
+        return None
+    return _confirm_page(modeladmin, request, queryset, action=action, title=title, form=form)
+
+
+def _posted(request: HttpRequest):
+    return request.POST if APPLY in request.POST else None
+
+
 @admin.action(description=gettext_lazy("Change status…"), permissions=["manage"])
 def change_status(modeladmin, request, queryset):
     statuses = set(queryset.values_list("status", flat=True).distinct())
-    applying = APPLY in request.POST
-    form = AdminChangeStatusForm(request.POST if applying else None, current_statuses=statuses)
-    if applying and form.is_valid():
-        to, note, now = form.cleaned_data["to_status"], form.cleaned_data["note"], timezone.now()
-        changed, refused = _apply_each(
-            queryset,
-            lambda item: workflow.change_status(
-                item=item, to=to, by=request.user, note=note, now=now
-            ),
-        )
-        _report(modeladmin, request, done=_changed_message(changed), refused=refused)
-        return None
-    return _confirm_page(
-        modeladmin, request, queryset, action="change_status", title=_("Change status"), form=form
+    return _ask_then_apply(
+        modeladmin,
+        request,
+        queryset,
+        action="change_status",
+        title=_("Change status"),
+        form=AdminChangeStatusForm(_posted(request), current_statuses=statuses),
+        change=lambda item, data, now: workflow.change_status(
+            item=item, to=data["to_status"], by=request.user, note=data["note"], now=now
+        ),
     )
 
 
 @admin.action(description=gettext_lazy("Reassign owner…"), permissions=["manage"])
 def reassign_owner(modeladmin, request, queryset):
-    applying = APPLY in request.POST
-    form = AdminReassignForm(request.POST if applying else None, admin_site=modeladmin.admin_site)
-    if applying and form.is_valid():
-        owner, note, now = form.cleaned_data["owner"], form.cleaned_data["note"], timezone.now()
-        changed, refused = _apply_each(
-            queryset,
-            lambda item: workflow.reassign_owner(
-                item=item, owner=owner, by=request.user, note=note, now=now
-            ),
-        )
-        _report(modeladmin, request, done=_changed_message(changed), refused=refused)
-        return None
-    return _confirm_page(
-        modeladmin, request, queryset, action="reassign_owner", title=_("Reassign owner"), form=form
+    return _ask_then_apply(
+        modeladmin,
+        request,
+        queryset,
+        action="reassign_owner",
+        title=_("Reassign owner"),
+        form=AdminReassignForm(_posted(request), admin_site=modeladmin.admin_site),
+        change=lambda item, data, now: workflow.reassign_owner(
+            item=item, owner=data["owner"], by=request.user, note=data["note"], now=now
+        ),
     )
 
 
 @admin.action(description=gettext_lazy("Snooze follow-up…"), permissions=["manage"])
 def snooze_follow_up(modeladmin, request, queryset):
-    applying = APPLY in request.POST
-    form = AdminSnoozeForm(request.POST if applying else None)
-    if applying and form.is_valid():
-        days, now = form.cleaned_data["days"], timezone.now()
-        changed, refused = _apply_each(
-            queryset,
-            lambda item: workflow.snooze(item=item, by=request.user, days=days, now=now),
-        )
-        _report(modeladmin, request, done=_changed_message(changed), refused=refused)
-        return None
-    return _confirm_page(
+    return _ask_then_apply(
         modeladmin,
         request,
         queryset,
         action="snooze_follow_up",
         title=_("Snooze follow-up"),
-        form=form,
+        form=AdminSnoozeForm(_posted(request)),
+        change=lambda item, data, now: workflow.snooze(
+            item=item, by=request.user, days=data["days"], now=now
+        ),
     )
 
 

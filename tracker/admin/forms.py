@@ -15,6 +15,28 @@ from tracker.releasability import can_see, may_see_marking
 
 NOTE_ROWS = 3
 
+# What people type about an item, in form and CSV order; the workflow sets the rest.
+ITEM_FIELDS = [
+    "key",
+    "title_en",
+    "title_ko",
+    "summary_en",
+    "summary_ko",
+    "source",
+    "theme",
+    "paragraph",
+    "excerpt",
+    "lead_organization",
+    "partner_organizations",
+    "owner_role",
+    "owner",
+    "co_owners",
+    "priority",
+    "due_date",
+    "cadence_days",
+    "marking",
+]
+
 
 def _note_field(*, help_text: str = "") -> forms.CharField:
     return forms.CharField(
@@ -53,26 +75,7 @@ class AdminActionItemForm(forms.ModelForm):
     class Meta:
         model = ActionItem
         # The admin narrows this to its fieldsets minus the read-only fields.
-        fields = [
-            "key",
-            "title_en",
-            "title_ko",
-            "summary_en",
-            "summary_ko",
-            "source",
-            "theme",
-            "paragraph",
-            "excerpt",
-            "lead_organization",
-            "partner_organizations",
-            "owner",
-            "owner_role",
-            "co_owners",
-            "priority",
-            "due_date",
-            "cadence_days",
-            "marking",
-        ]
+        fields = ITEM_FIELDS
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -22,7 +22,7 @@ from tracker import workflow
 from tracker.models import ActionItem, Organization, Source, Theme
 from tracker.releasability import can_see, may_see_marking, visible_filter
 
-from .forms import co_owner_error, marking_error
+from .forms import ITEM_FIELDS, co_owner_error, marking_error
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -92,29 +92,7 @@ class ActionItemResource(resources.ModelResource):
     class Meta:
         model = ActionItem
         import_id_fields = ["key"]
-        fields = [
-            "key",
-            "title_en",
-            "title_ko",
-            "summary_en",
-            "summary_ko",
-            "source",
-            "theme",
-            "paragraph",
-            "excerpt",
-            "lead_organization",
-            "partner_organizations",
-            "owner_role",
-            "owner",
-            "co_owners",
-            "status",
-            "priority",
-            "due_date",
-            "cadence_days",
-            "marking",
-            "version",
-            "next_follow_up_at",
-        ]
+        fields = [*ITEM_FIELDS, "status", "version", "next_follow_up_at"]
         export_order = fields
         skip_unchanged = True
         report_skipped = True
