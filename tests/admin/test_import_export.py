@@ -4,6 +4,7 @@ import csv
 import io
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 
 from tests.support.admin import CHANGELIST, text_of
 from tracker import roles, workflow
@@ -99,6 +100,13 @@ def test_the_resource_refuses_hidden_items_even_when_handed_them(item_factory, c
         "shared-item"
     ]
     assert ActionItemResource().export(everything).dict == []  # no user: nothing
+
+
+def test_the_command_line_export_with_our_resource_exports_no_item(item_factory, capsysbinary):
+    item_factory("shared-item", title_en="Shared with all")
+    call_command("export", "CSV", "tracker.admin.imports.ActionItemResource")
+    output = capsysbinary.readouterr().out.decode()
+    assert output.startswith("key,") and "Shared with all" not in output
 
 
 def test_cells_a_spreadsheet_would_run_are_neutralised(as_coordinator, item_factory):

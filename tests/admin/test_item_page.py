@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from tests.conftest import KR_CLEARANCES
+from tests.conftest import KR_CLEARANCES, US_CLEARANCES
 from tests.support.admin import item_url, text_of
 from tracker import roles, workflow
 from tracker.models import (
@@ -219,3 +219,18 @@ def test_a_korean_coordinator_reads_the_page_in_korean(signed_in, user_factory, 
         signed_in(user_factory("kim", role=roles.COORDINATORS, language="ko")).get(item_url(item))
     )
     assert "진행 경과" in page and "필드 변경 이력" in page and "연합 훈련" in page
+
+
+def test_a_coordinator_adds_an_item_with_an_owner(as_coordinator, item_factory, user_factory):
+    owner = user_factory("us-owner", role=roles.OWNERS, clearances=US_CLEARANCES)
+    template = item_factory("template")
+    data = form_data(template, key="added", owner=owner.pk, marking=Marking.US_ONLY)
+    data.pop("expected_version")
+    response = as_coordinator.post("/admin/tracker/actionitem/add/", data)
+    assert response.status_code == 302, text_of(response)[:2000]
+    added = ActionItem.objects.get(key="added")
+    assert (added.owner, added.status, added.source_date) == (
+        owner,
+        Status.NOT_STARTED,
+        template.source.date,
+    )
