@@ -158,6 +158,7 @@ def test_a_file_with_bad_rows_names_each_one_and_writes_nothing(
     page = text_of(preview)
     result = preview.context["result"]
     assert [row.number for row in result.invalid_rows] == [2, 4, 5]
+    assert "Row 2 (line 3 of the file)" in page and "Row 5 (line 6 of the file)" in page
     assert "The due date cannot be before the report" in page
     assert "No theme with key “nonexistent”." in page
     assert "You are not cleared for items marked “ROK only”." in page

@@ -125,6 +125,10 @@ class ActionItemResource(resources.ModelResource):
 
     # --- import -----------------------------------------------------------------------------
 
+    def get_user_visible_fields(self):
+        """The columns an import reads (the import page lists them): not the export-only ones."""
+        return [field for field in super().get_user_visible_fields() if not field.readonly]
+
     def before_import_row(self, row, **kwargs):
         for column, value in row.items():
             row[column] = restore(value)

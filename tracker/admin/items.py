@@ -48,6 +48,7 @@ class ActionItemAdmin(ImportMixin, ExportActionMixin, SimpleHistoryAdmin):
     form = AdminActionItemForm
     change_form_template = "admin/tracker/actionitem/change_form.html"
     import_export_change_list_template = "admin/import_export/change_list_import_export.html"
+    import_template_name = "admin/tracker/actionitem/import.html"
     show_change_form_export = False
     resource_classes = [ActionItemResource]
     import_formats = [CSV]
