@@ -1,6 +1,7 @@
 """One item's admin page: provenance, timeline, field history, reminders, and refused input."""
 
 import datetime as dt
+import re
 
 from tests.conftest import KR_CLEARANCES, US_CLEARANCES
 from tests.support.admin import item_url, text_of
@@ -234,3 +235,24 @@ def test_a_coordinator_adds_an_item_with_an_owner(as_coordinator, item_factory, 
         Status.NOT_STARTED,
         template.source.date,
     )
+
+
+def test_admin_pages_need_no_inline_script_under_the_csp(as_coordinator, item_factory):
+    item = item_factory()
+    pages = [
+        "/admin/",
+        "/admin/tracker/actionitem/",
+        "/admin/tracker/actionitem/add/",
+        item_url(item),
+        item_url(item, "history/"),
+        item_url(item, "reassign/"),
+        item_url(item, "post-update/"),
+        "/admin/tracker/actionitem/import/",
+        "/admin/tracker/actionitem/export/",
+        "/admin/tracker/reminder/",
+    ]
+    for url in pages:
+        response = as_coordinator.get(url)
+        assert response.status_code == 200, url
+        assert "script-src 'self'" in response["Content-Security-Policy"]
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", text_of(response)), url
