@@ -12,8 +12,8 @@ from django.utils import formats, timezone
 from simple_history.models import DeletedObject
 from simple_history.utils import get_m2m_reverse_field_name
 
-from tracker import workflow
-from tracker.models import ActionItem, ReminderItem
+from tracker import reminders, workflow
+from tracker.models import ActionItem
 
 from .forms import AdminStatusUpdateForm
 
@@ -91,9 +91,5 @@ def item_page_context(request, item: ActionItem, *, site_name: str) -> dict:
         if workflow.is_coordinator(user)
         else None,
         "field_history": field_history(item),
-        "reminder_entries": list(
-            ReminderItem.objects.filter(item=item)
-            .select_related("reminder__recipient")
-            .order_by("-reminder__local_date", "-reminder__pk")[:REMINDERS_SHOWN]
-        ),
+        "reminder_entries": list(reminders.item_reminder_log(item=item)[:REMINDERS_SHOWN]),
     }

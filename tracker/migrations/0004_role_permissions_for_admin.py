@@ -21,7 +21,7 @@ def apply_role_permissions(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tracker", "0002_roles"),
+        ("tracker", "0003_reminder_delivery_and_used_links"),
         ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
