@@ -1,0 +1,79 @@
+"""Fixtures for the status pages' tests: a small world of users and items of every marking."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.cache import cache
+
+from tests.conftest import KR_CLEARANCES, NOW, US_CLEARANCES
+from tracker import roles
+from tracker.models import ActionItem, Country, Marking, Status
+
+
+@dataclass
+class World:
+    coordinator: User
+    owner: User
+    co_owner: User
+    reader: User  # cleared for "releasable to all" only
+    us_reader: User
+    kr_reader: User
+    public: ActionItem  # releasable to all, owned by `owner`, co-owned by `co_owner`
+    us_only: ActionItem
+    kr_only: ActionItem
+    closed: ActionItem
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """The pages cache aggregates in the process's memory: start every test without them."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def world(user_factory, item_factory, kr_org) -> World:
+    coordinator = user_factory("coord", role=roles.COORDINATORS, clearances=US_CLEARANCES)
+    owner = user_factory("owner", role=roles.OWNERS, clearances=US_CLEARANCES)
+    co_owner = user_factory("coowner", role=roles.OWNERS, country=Country.KR)
+    public = item_factory(
+        "public-item",
+        title_en="Harmonise export controls",
+        title_ko="수출 통제 조화",
+        owner=owner,
+        co_owners=[co_owner],
+        status=Status.IN_PROGRESS,
+        due_date=dt.date(2026, 11, 20),  # overdue at NOW
+        next_follow_up_at=NOW - dt.timedelta(days=1),
+    )
+    return World(
+        coordinator=coordinator,
+        owner=owner,
+        co_owner=co_owner,
+        reader=user_factory("reader"),
+        us_reader=user_factory("usreader", clearances=US_CLEARANCES),
+        kr_reader=user_factory("krreader", country=Country.KR, clearances=KR_CLEARANCES),
+        public=public,
+        us_only=item_factory(
+            "us-secret",
+            title_en="U.S. eyes only plan",
+            marking=Marking.US_ONLY,
+            owner=owner,
+            due_date=dt.date(2026, 12, 10),  # due within 30 days
+        ),
+        kr_only=item_factory(
+            "kr-secret",
+            title_en="ROK eyes only plan",
+            title_ko="한국 전용 계획",
+            marking=Marking.KR_ONLY,
+            lead_organization=kr_org,
+        ),
+        closed=item_factory(
+            "closed-item", title_en="Finished work", status=Status.IMPLEMENTED, owner=owner
+        ),
+    )

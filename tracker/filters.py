@@ -1,0 +1,192 @@
+"""The items list's filters, kept in the URL so a filtered view can be shared or exported.
+
+A value the filter does not understand (an unknown status, a theme id that is not a number, a
+search longer than allowed) makes that one filter invalid; django-filter then leaves it out and
+the page says which filters it ignored. Nothing in a query string can raise past this module.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import django_filters
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.http import QueryDict
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from . import roles
+from .models import (
+    OPEN_STATUSES,
+    ActionItem,
+    Country,
+    Organization,
+    Priority,
+    Source,
+    Status,
+    Theme,
+)
+
+SEARCH_MAX_LENGTH = 200
+# A parameter value longer than this, or holding a NUL (which PostgreSQL refuses in text), is
+# dropped before any filter sees it.
+PARAM_MAX_LENGTH = 1000
+DEFAULT_SORT = "key"
+
+SORTS = [
+    ("key", _("Key")),
+    ("due", _("Due date, soonest first")),
+    ("-due", _("Due date, latest first")),
+    ("-updated", _("Recently updated")),
+    ("status", _("Status")),
+    ("priority", _("Priority, highest first")),
+    ("title", _("Title")),
+]
+
+
+def clean_params(data: QueryDict) -> QueryDict:
+    """A copy of the query string without values no filter could use safely."""
+    cleaned = QueryDict(mutable=True)
+    for key, values in data.lists():
+        if len(key) > 50:
+            continue
+        kept = [v for v in values if len(v) <= PARAM_MAX_LENGTH and "\x00" not in v]
+        if kept:
+            cleaned.setlist(key, kept)
+    return cleaned
+
+
+def _rank(field: str, order: list[str]) -> Case:
+    """Sort `field` by the position of its value in `order` (unknown values last)."""
+    return Case(
+        *[When(**{field: value}, then=Value(i)) for i, value in enumerate(order)],
+        default=Value(len(order)),
+        output_field=IntegerField(),
+    )
+
+
+def sort_expressions(sort: str) -> list:
+    title = "title_ko" if (get_language() or "en").startswith("ko") else "title_en"
+    return {
+        "key": ["key"],
+        "due": [F("due_date").asc(nulls_last=True), "key"],
+        "-due": [F("due_date").desc(nulls_last=True), "key"],
+        "-updated": ["-updated_at", "key"],
+        "status": [_rank("status", list(Status.values)), "key"],
+        "priority": [_rank("priority", [p.value for p in reversed(Priority)]), "key"],
+        "title": [title, "title_en", "key"],
+    }.get(sort, ["key"])
+
+
+def owner_choices() -> QuerySet:
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name__in=[roles.OWNERS, roles.COORDINATORS])
+        .distinct()
+        .order_by("username")
+    )
+
+
+class ThemeChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Theme) -> str:
+        return obj.title
+
+
+class OrganizationChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Organization) -> str:
+        return obj.name
+
+
+class ThemeFilter(django_filters.ModelChoiceFilter):
+    field_class = ThemeChoiceField
+
+
+class OrganizationFilter(django_filters.ModelChoiceFilter):
+    field_class = OrganizationChoiceField
+
+
+class ItemFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("Search"), method="search", max_length=SEARCH_MAX_LENGTH, strip=True
+    )
+    status = django_filters.MultipleChoiceFilter(
+        label=_("Status"), choices=Status.choices, widget=forms.CheckboxSelectMultiple
+    )
+    theme = ThemeFilter(label=_("Theme"), queryset=Theme.objects.all())
+    source = django_filters.ModelChoiceFilter(
+        label=_("Source"), queryset=Source.objects.all(), to_field_name="key"
+    )
+    lead = OrganizationFilter(
+        label=_("Lead organization"),
+        field_name="lead_organization",
+        queryset=Organization.objects.all(),
+        to_field_name="key",
+    )
+    owner = django_filters.ModelChoiceFilter(
+        label=_("Owner or co-owner"),
+        queryset=owner_choices(),
+        to_field_name="username",
+        method="owned_by",
+    )
+    country = django_filters.ChoiceFilter(
+        label=_("Lead country"), field_name="lead_organization__country", choices=Country.choices
+    )
+    priority = django_filters.ChoiceFilter(label=_("Priority"), choices=Priority.choices)
+    overdue = django_filters.BooleanFilter(
+        label=_("Overdue only"), method="only_overdue", widget=forms.CheckboxInput
+    )
+    sort = django_filters.ChoiceFilter(
+        label=_("Sort by"), choices=SORTS, method="sort_by", empty_label=None
+    )
+
+    class Meta:
+        model = ActionItem
+        fields: list[str] = []
+
+    def __init__(self, *args, today: dt.date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+        # Evaluated per request, so a new owner shows up without a restart.
+        self.filters["owner"].queryset = owner_choices()
+
+    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if not value:
+            return queryset
+        match = Q()
+        for field in ("key", "title_en", "title_ko", "summary_en", "summary_ko", "excerpt"):
+            match |= Q(**{f"{field}__icontains": value})
+        return queryset.filter(match)
+
+    def owned_by(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        if value is None:
+            return queryset
+        co_owned = ActionItem.co_owners.through.objects.filter(
+            actionitem_id=OuterRef("pk"), user_id=value.pk
+        )
+        return queryset.filter(Q(owner=value) | Exists(co_owned))
+
+    def only_overdue(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+        if not value:
+            return queryset
+        return queryset.filter(status__in=OPEN_STATUSES, due_date__lt=self.today)
+
+    def sort_by(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.order_by(*sort_expressions(value))
+
+    def ignored(self) -> list[str]:
+        """Labels of the filters given in the URL that were not understood."""
+        return [str(self.filters[name].label) for name in self.form.errors if name in self.filters]
+
+    def sorted_qs(self) -> QuerySet:
+        """The filtered items, sorted by the URL's sort or the default (a stable order)."""
+        qs = self.qs
+        if "sort" not in self.form.cleaned_data or not self.form.cleaned_data.get("sort"):
+            qs = qs.order_by(*sort_expressions(DEFAULT_SORT))
+        return qs
+
+    def is_narrowed(self) -> bool:
+        """Whether any understood filter (sorting aside) narrows the list."""
+        data = self.form.cleaned_data
+        return any(v not in (None, "", [], False) for k, v in data.items() if k != "sort")

@@ -1,0 +1,226 @@
+"""Read-side queries for the status pages: aggregates in SQL, lists by id, a cheap change stamp.
+
+Views call these; nothing here writes. Every function takes the items the viewer may see (a
+queryset already narrowed by releasability) or the viewer, so no selector can leak an item.
+
+The dashboard's aggregates scan every visible item, which is slow at 100,000 items, so they are
+cached under a key that changes whenever any item changes (`change_stamp`), whenever the viewer's
+clearances, time zone or local date differ, and never otherwise. The cache holds numbers and ids
+only; the few rows a page shows are always read fresh.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+
+from django.core.cache import cache
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from .models import (
+    CLOSED_STATUSES,
+    OPEN_STATUSES,
+    ActionItem,
+    Reminder,
+    ReminderItem,
+    ReminderState,
+    StatusUpdate,
+)
+from .releasability import cleared_markings, visible_filter
+
+DUE_SOON_DAYS = 30
+LIST_LIMIT = 10
+MONTHS = 12
+CACHE_SECONDS = 24 * 3600
+
+
+def change_stamp() -> int:
+    """A number that grows whenever any item is created, saved, deleted or its m2m changes.
+
+    Every such write adds a row to the item's history table (simple-history), so its largest id
+    is the stamp: one index lookup. Writes that bypass the ORM's save (QuerySet.update, bulk_create)
+    are not seen; code that changes status, due date or marking that way must not exist.
+    """
+    history = ActionItem.history.model
+    return history.objects.aggregate(m=Max("history_id"))["m"] or 0
+
+
+def _viewer_key(user) -> str:
+    markings = cleared_markings(user)
+    return "all" if markings is None else ",".join(sorted(markings)) or "none"
+
+
+def cache_key(*parts: object) -> str:
+    """A short cache key from any parts (a query's SQL may be long)."""
+    raw = "|".join(str(p) for p in parts)
+    return "tracker:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+def open_items(items: QuerySet) -> QuerySet:
+    return items.filter(status__in=OPEN_STATUSES)
+
+
+def overdue(items: QuerySet, *, today: dt.date) -> QuerySet:
+    """Open items whose due date has passed (today is the viewer's local date)."""
+    return open_items(items).filter(due_date__lt=today)
+
+
+def due_soon(items: QuerySet, *, today: dt.date, days: int = DUE_SOON_DAYS) -> QuerySet:
+    """Open items due from today through `days` days ahead."""
+    return open_items(items).filter(
+        due_date__gte=today, due_date__lte=today + dt.timedelta(days=days)
+    )
+
+
+def status_counts(items: QuerySet, *, by: str) -> dict[int, dict[str, int]]:
+    """{group id: {status: count}} for `by` a foreign key of the item (theme_id, ...)."""
+    rows = items.order_by().values_list(by, "status").annotate(n=Count("id"))
+    out: dict[int, dict[str, int]] = {}
+    for group, status, n in rows:
+        out.setdefault(group, {})[status] = n
+    return out
+
+
+def closed_per_month(
+    items: QuerySet, *, now: dt.datetime, months: int = MONTHS
+) -> list[tuple[dt.date, int]]:
+    """Closings (an open item moved to a closed status) per month in the active time zone,
+    the last `months` months including this one; months without closings count 0."""
+    tz = timezone.get_current_timezone()
+    first = _month_start(timezone.localtime(now, tz).date(), back=months - 1)
+    since = dt.datetime.combine(first, dt.time.min, tzinfo=tz)
+    rows = (
+        StatusUpdate.objects.filter(
+            item__in=items.order_by().values("pk"),
+            created_at__gte=since,
+            from_status__in=OPEN_STATUSES,
+            to_status__in=CLOSED_STATUSES,
+        )
+        .annotate(month=TruncMonth("created_at", tzinfo=tz))
+        .order_by()
+        .values_list("month")
+        .annotate(n=Count("id"))
+    )
+    counts = {_as_date(month): n for month, n in rows}
+    return [(m, counts.get(m, 0)) for m in _months_from(first, months)]
+
+
+def _as_date(value: dt.date | dt.datetime) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def _month_start(day: dt.date, *, back: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 - back
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def _months_from(first: dt.date, months: int) -> list[dt.date]:
+    return [_month_start(first, back=-i) for i in range(months)]
+
+
+@dataclass
+class DashboardNumbers:
+    """What the dashboard shows, as numbers and ids (language-neutral, cacheable)."""
+
+    total: int = 0
+    open: int = 0
+    by_status: dict[str, int] = field(default_factory=dict)
+    by_theme: dict[int, dict[str, int]] = field(default_factory=dict)
+    by_org: dict[int, dict[str, int]] = field(default_factory=dict)
+    overdue_count: int = 0
+    overdue_ids: list[int] = field(default_factory=list)
+    due_soon_count: int = 0
+    due_soon_ids: list[int] = field(default_factory=list)
+    recent_update_ids: list[int] = field(default_factory=list)
+    closed_per_month: list[tuple[dt.date, int]] = field(default_factory=list)
+
+
+def _first_ids(items: QuerySet) -> list[int]:
+    """The ids of the first few items by due date (the dashboard's short lists)."""
+    return list(items.order_by("due_date", "key").values_list("id", flat=True)[:LIST_LIMIT])
+
+
+def _compute_dashboard(items: QuerySet, *, now: dt.datetime, today: dt.date) -> DashboardNumbers:
+    by_theme = status_counts(items, by="theme_id")
+    by_status: dict[str, int] = {}
+    for counts in by_theme.values():
+        for status, n in counts.items():
+            by_status[status] = by_status.get(status, 0) + n
+    late = overdue(items, today=today)
+    soon = due_soon(items, today=today)
+    recent = (
+        StatusUpdate.objects.filter(item__in=items.order_by().values("pk"))
+        .order_by("-created_at", "-id")
+        .values_list("id", flat=True)[:LIST_LIMIT]
+    )
+    return DashboardNumbers(
+        total=sum(by_status.values()),
+        open=sum(n for s, n in by_status.items() if s in OPEN_STATUSES),
+        by_status=by_status,
+        by_theme=by_theme,
+        by_org=status_counts(items, by="lead_organization_id"),
+        overdue_count=late.count(),
+        overdue_ids=_first_ids(late),
+        due_soon_count=soon.count(),
+        due_soon_ids=_first_ids(soon),
+        recent_update_ids=list(recent),
+        closed_per_month=closed_per_month(items, now=now),
+    )
+
+
+def dashboard_numbers(*, user, now: dt.datetime) -> DashboardNumbers:
+    """The dashboard's aggregates for `user`, from the cache while no item has changed."""
+    today = timezone.localdate(now)
+    key = cache_key(
+        "dashboard", _viewer_key(user), timezone.get_current_timezone_name(), today, change_stamp()
+    )
+    numbers = cache.get(key)
+    if numbers is None:
+        items = ActionItem.objects.visible_to(user)
+        numbers = _compute_dashboard(items, now=now, today=today)
+        cache.set(key, numbers, CACHE_SECONDS)
+    return numbers
+
+
+def reminder_counts(*, user) -> dict[str, int]:
+    """Pending and failed digests that carry at least one item the user may see."""
+    visible_entry = ReminderItem.objects.filter(reminder=OuterRef("pk")).filter(
+        visible_filter(user, prefix="item__")
+    )
+    rows = (
+        Reminder.objects.filter(state__in=(ReminderState.PENDING, ReminderState.FAILED))
+        .filter(Exists(visible_entry))
+        .order_by()
+        .values_list("state")
+        .annotate(n=Count("id"))
+    )
+    counts = {ReminderState.PENDING.value: 0, ReminderState.FAILED.value: 0}
+    counts.update(dict(rows))
+    return counts
+
+
+def cached_count(queryset: QuerySet) -> int:
+    """`queryset.count()`, cached until any item changes (the list's pagination total)."""
+    sql, params = queryset.query.sql_with_params()
+    key = cache_key("count", sql, params, change_stamp())
+    count = cache.get(key)
+    if count is None:
+        count = queryset.count()
+        cache.set(key, count, CACHE_SECONDS)
+    return count
+
+
+def my_items(items: QuerySet, *, user) -> QuerySet:
+    """Items `user` owns or co-owns, among `items` (already narrowed by releasability)."""
+    co_owned = ActionItem.co_owners.through.objects.filter(
+        actionitem_id=OuterRef("pk"), user_id=user.pk
+    )
+    return items.filter(Q(owner=user) | Exists(co_owned))
+
+
+def needs_update(*, now: dt.datetime) -> Q:
+    """Open items whose follow-up time has come (the same rule the reminders use)."""
+    return Q(status__in=OPEN_STATUSES, next_follow_up_at__lte=now)

@@ -1,0 +1,23 @@
+"""Status pages. Thin: they read through selectors and releasability, and change through
+workflow.py. An item the viewer may not see is a 404 everywhere, never a 403."""
+
+from .calendar import calendar_feed, calendar_page, calendar_reset
+from .dashboard import dashboard
+from .item import item_detail, item_on_track, item_snooze, item_status, item_update
+from .items import item_export, item_list
+from .mine import my_items
+
+__all__ = [
+    "calendar_feed",
+    "calendar_page",
+    "calendar_reset",
+    "dashboard",
+    "item_detail",
+    "item_export",
+    "item_list",
+    "item_on_track",
+    "item_snooze",
+    "item_status",
+    "item_update",
+    "my_items",
+]

@@ -1,0 +1,52 @@
+"""The items list and its CSV export: the same filters, so the export is exactly what is listed."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone, translation
+
+from ..exports import csv_lines
+from ..filters import ItemFilter, clean_params
+from .common import PER_PAGE, CachedCountPaginator, item_url, visible_items
+
+
+def _filterset(request) -> ItemFilter:
+    return ItemFilter(
+        clean_params(request.GET),
+        queryset=visible_items(request),
+        today=timezone.localdate(),
+    )
+
+
+@login_required
+def item_list(request):
+    filterset = _filterset(request)
+    items = filterset.sorted_qs().select_related("theme", "lead_organization", "owner")
+    paginator = CachedCountPaginator(items, PER_PAGE)
+    page = paginator.get_page(request.GET.get("page"))
+    context = {
+        "filter": filterset,
+        "page": page,
+        "items": list(page.object_list),
+        "ignored": filterset.ignored(),
+        "today": timezone.localdate(),
+        "narrowed": filterset.is_narrowed(),
+    }
+    return render(request, "tracker/item_list.html", context)
+
+
+@login_required
+def item_export(request):
+    filterset = _filterset(request)
+    lines = csv_lines(
+        filterset.sorted_qs(),
+        link_for=lambda item: item_url(request, item),
+        language=translation.get_language(),
+        tz=timezone.get_current_timezone(),
+    )
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="action-items-{stamp}.csv"'
+    return response
