@@ -1,4 +1,7 @@
-"""Fixtures for the status pages' tests: a small world of users and items of every marking."""
+"""Fixtures for the status pages' tests: a small world of users and items of every marking.
+
+Import them into a test module: `from tests.support.pages import fresh_cache, world  # noqa: F401`.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +11,9 @@ from dataclasses import dataclass
 import pytest
 from django.contrib.auth.models import User
 from django.core.cache import cache
+from django.utils import timezone
 
-from tests.conftest import KR_CLEARANCES, NOW, US_CLEARANCES
+from tests.conftest import KR_CLEARANCES, US_CLEARANCES
 from tracker import roles
 from tracker.models import ActionItem, Country, Marking, Status
 
@@ -29,11 +33,20 @@ class World:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():
-    """The pages cache aggregates in the process's memory: start every test without them."""
+def fresh_cache(settings):
+    """The pages cache aggregates in the process's memory: start every test without them.
+
+    Also hashes the test users' passwords quickly (the default hasher takes about half a second
+    a user by design, which would dominate these tests)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()
     yield
     cache.clear()
+
+
+def today() -> dt.date:
+    """The pages read the real clock (the request is the edge), so their data is dated from it."""
+    return timezone.localdate()
 
 
 @pytest.fixture
@@ -48,8 +61,8 @@ def world(user_factory, item_factory, kr_org) -> World:
         owner=owner,
         co_owners=[co_owner],
         status=Status.IN_PROGRESS,
-        due_date=dt.date(2026, 11, 20),  # overdue at NOW
-        next_follow_up_at=NOW - dt.timedelta(days=1),
+        due_date=today() - dt.timedelta(days=8),  # overdue
+        next_follow_up_at=timezone.now() - dt.timedelta(days=1),  # waiting for an update
     )
     return World(
         coordinator=coordinator,
@@ -64,7 +77,7 @@ def world(user_factory, item_factory, kr_org) -> World:
             title_en="U.S. eyes only plan",
             marking=Marking.US_ONLY,
             owner=owner,
-            due_date=dt.date(2026, 12, 10),  # due within 30 days
+            due_date=today() + dt.timedelta(days=12),  # due within 30 days
         ),
         kr_only=item_factory(
             "kr-secret",

@@ -36,6 +36,8 @@ def _blank_forms(item: ActionItem) -> dict[str, forms.Form]:
 
 
 def _render(request, item: ActionItem, *, bound: dict | None = None, status: int = 200):
+    """The item page; `bound` holds a refused form, shown with its errors (also summed up at the
+    top, since a form for a closed item is not on the page)."""
     can_update = workflow.may_update(request.user, item)
     page_forms = {**_blank_forms(item), **(bound or {})} if can_update else {}
     reminders = (
@@ -55,6 +57,9 @@ def _render(request, item: ActionItem, *, bound: dict | None = None, status: int
         "can_update": can_update,
         "forms": page_forms,
         "needing_note": needing_note,
+        "refused": [
+            e for f in (bound or {}).values() for errors in f.errors.values() for e in errors
+        ],
         "today": timezone.localdate(),
     }
     return render(request, "tracker/item_detail.html", context, status=status)

@@ -1,0 +1,182 @@
+"""The item page: every field, where the item comes from, its timeline and reminders; owners and
+coordinators change it here through workflow.py, and a refused change changes nothing."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from tracker import workflow
+from tracker.models import (
+    ActionItem,
+    Reminder,
+    ReminderItem,
+    ReminderKind,
+    ReminderState,
+    Status,
+    StatusUpdate,
+)
+
+
+def reload(item: ActionItem) -> ActionItem:
+    return ActionItem.objects.get(pk=item.pk)
+
+
+def test_the_item_page_shows_its_fields_provenance_owners_and_organizations(client, world, kr_org):
+    item = world.public
+    item.partner_organizations.set([kr_org])
+    item.source.citation = "Author, Test report (Place: Publisher, 2022)."
+    item.source.save()
+    client.force_login(world.reader)
+    page = client.get("/items/public-item/").content.decode()
+    for text in (
+        "Harmonise export controls",
+        "수출 통제 조화",
+        "an excerpt",
+        "Paragraph 1 of “Test report”",
+        "Author, Test report (Place: Publisher, 2022).",
+        "Department of Defense",
+        "DAPA",
+        "owner",
+        "coowner",
+        "In progress",
+        "Overdue",
+        "Releasable to all",
+    ):
+        assert text in page, text
+
+
+def test_the_timeline_lists_updates_newest_first_with_author_and_note(client, world, now):
+    workflow.post_update(item=world.public, by=world.owner, note="First step done", now=now)
+    later = now + dt.timedelta(hours=1)
+    workflow.post_update(item=world.public, by=world.co_owner, note="Second step done", now=later)
+    client.force_login(world.reader)
+    page = client.get("/items/public-item/").content.decode()
+    assert page.index("Second step done") < page.index("First step done")
+    assert "coowner" in page
+
+
+def test_the_page_lists_the_reminders_sent_about_the_item(client, world, now):
+    reminder = Reminder.objects.create(
+        recipient=world.owner,
+        local_date=now.date(),
+        created_at=now,
+        state=ReminderState.SENT,
+        sent_at=now,
+    )
+    ReminderItem.objects.create(reminder=reminder, item=world.public, kind=ReminderKind.OVERDUE)
+    client.force_login(world.coordinator)
+    page = client.get("/items/public-item/").content.decode()
+    section = page[page.index("Reminders sent") :]
+    assert "Overdue" in section and "Sent" in section and "owner" in section
+    assert "No reminders about this item yet." in client.get("/items/closed-item/").content.decode()
+
+
+def test_an_owner_posts_an_update_and_sees_it_in_the_timeline(client, world):
+    client.force_login(world.owner)
+    response = client.post("/items/public-item/update/", {"update-note": "Draft sent to DAPA"})
+    assert response.status_code == 302
+    assert response["Location"].endswith("/items/public-item/#timeline")
+    page = client.get(response["Location"]).content.decode()
+    assert "Update posted." in page
+    assert "Draft sent to DAPA" in page
+    assert reload(world.public).last_update_at is not None
+
+
+def test_a_co_owner_and_a_coordinator_may_post_updates_too(client, world):
+    for user in (world.co_owner, world.coordinator):
+        client.force_login(user)
+        note = f"from {user.username}"
+        assert client.post("/items/public-item/update/", {"update-note": note}).status_code == 302
+    notes = set(StatusUpdate.objects.values_list("note", flat=True))
+    assert notes == {"from coowner", "from coord"}
+
+
+def test_an_empty_update_is_refused_on_the_form_and_nothing_is_written(client, world):
+    client.force_login(world.owner)
+    response = client.post("/items/public-item/update/", {"update-note": "   "})
+    assert response.status_code == 400
+    assert "This field is required." in response.content.decode()
+    assert not StatusUpdate.objects.exists()
+
+
+def test_closing_without_a_note_is_refused_with_the_workflow_message(client, world):
+    client.force_login(world.owner)
+    response = client.post(
+        "/items/public-item/status/",
+        {"status-to": Status.IMPLEMENTED, "status-note": "", "status-version": 1},
+    )
+    assert response.status_code == 400
+    assert "A note is required: say why." in response.content.decode()
+    assert reload(world.public).status == Status.IN_PROGRESS
+    assert not StatusUpdate.objects.exists()
+
+
+def test_closing_with_a_note_changes_the_status_and_records_why(client, world):
+    client.force_login(world.owner)
+    response = client.post(
+        "/items/public-item/status/",
+        {"status-to": Status.IMPLEMENTED, "status-note": "Signed on Monday", "status-version": 1},
+    )
+    assert response.status_code == 302
+    assert reload(world.public).status == Status.IMPLEMENTED
+    page = client.get("/items/public-item/").content.decode()
+    assert "In progress → Implemented" in page and "Signed on Monday" in page
+
+
+def test_a_transition_the_rules_forbid_is_not_offered_and_is_refused(client, world):
+    client.force_login(world.owner)
+    page = client.get("/items/public-item/").content.decode()
+    assert 'value="not_started"' not in page  # started items never go back
+    response = client.post(
+        "/items/public-item/status/",
+        {"status-to": Status.NOT_STARTED, "status-note": "undo", "status-version": 1},
+    )
+    assert response.status_code == 400
+    assert reload(world.public).status == Status.IN_PROGRESS
+
+
+def test_a_status_change_from_a_stale_page_is_refused(client, world, now):
+    workflow.post_update(item=world.public, by=world.coordinator, note="meanwhile", now=now)
+    client.force_login(world.owner)
+    response = client.post(
+        "/items/public-item/status/",
+        {"status-to": Status.BLOCKED, "status-note": "", "status-version": 1},
+    )
+    assert response.status_code == 400
+    assert "reload and try again" in response.content.decode()
+    assert reload(world.public).status == Status.IN_PROGRESS
+
+
+def test_an_owner_snoozes_reminders_for_some_days(client, world):
+    client.force_login(world.owner)
+    before = timezone.now()
+    assert client.post("/items/public-item/snooze/", {"snooze-days": "10"}).status_code == 302
+    until = reload(world.public).snoozed_until
+    assert before + dt.timedelta(days=10) <= until <= timezone.now() + dt.timedelta(days=10)
+
+
+@pytest.mark.parametrize("days", ["0", "91", "ten", ""])
+def test_a_snooze_out_of_range_is_refused_and_changes_nothing(client, world, days):
+    client.force_login(world.owner)
+    response = client.post("/items/public-item/snooze/", {"snooze-days": days})
+    assert response.status_code == 400
+    assert reload(world.public).snoozed_until is None
+
+
+def test_still_on_track_restarts_the_follow_up(client, world):
+    client.force_login(world.owner)
+    response = client.post("/items/public-item/on-track/", {"ontrack-note": ""})
+    assert response.status_code == 302
+    item = reload(world.public)
+    assert item.next_follow_up_at > timezone.now()
+    assert StatusUpdate.objects.get(item=item).note == "Still on track."
+
+
+def test_a_closed_item_offers_no_snooze_or_on_track(client, world):
+    client.force_login(world.owner)
+    page = client.get("/items/closed-item/").content.decode()
+    assert "Snooze reminders" not in page and "Confirm still on track" not in page
+    response = client.post("/items/closed-item/on-track/", {"ontrack-note": ""})
+    assert response.status_code == 400
+    assert "This item is closed" in response.content.decode()
