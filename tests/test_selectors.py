@@ -13,9 +13,26 @@ from tracker.models import ActionItem, Marking, Status
 SEOUL = zoneinfo.ZoneInfo("Asia/Seoul")
 
 
-def test_the_stamp_moves_on_every_save_m2m_change_and_delete(item_factory, user_factory):
+def test_the_stamp_moves_on_every_save_m2m_change_bulk_insert_and_delete(
+    item_factory, user_factory, source, theme, us_org
+):
     item = item_factory()
     stamps = [selectors.change_stamp()]
+    ActionItem.objects.bulk_create(
+        [
+            ActionItem(
+                key="bulk",
+                source=source,
+                source_date=source.date,
+                theme=theme,
+                title_en="Bulk",
+                paragraph=1,
+                excerpt="x",
+                lead_organization=us_org,
+            )
+        ]
+    )
+    stamps.append(selectors.change_stamp())
     item.priority = "high"
     item.save()
     stamps.append(selectors.change_stamp())

@@ -12,12 +12,12 @@ import datetime as dt
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.http import QueryDict
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from . import roles
+from . import roles, selectors
 from .models import (
     OPEN_STATUSES,
     ActionItem,
@@ -112,7 +112,10 @@ class ItemFilter(django_filters.FilterSet):
         label=_("Search"), method="search", max_length=SEARCH_MAX_LENGTH, strip=True
     )
     status = django_filters.MultipleChoiceFilter(
-        label=_("Status"), choices=Status.choices, widget=forms.CheckboxSelectMultiple
+        label=_("Status"),
+        choices=Status.choices,
+        widget=forms.CheckboxSelectMultiple,
+        distinct=False,  # a plain column: no duplicates to remove, and DISTINCT costs a sort
     )
     theme = ThemeFilter(label=_("Theme"), queryset=Theme.objects.all())
     source = django_filters.ModelChoiceFilter(
@@ -162,10 +165,7 @@ class ItemFilter(django_filters.FilterSet):
     def owned_by(self, queryset: QuerySet, name: str, value) -> QuerySet:
         if value is None:
             return queryset
-        co_owned = ActionItem.co_owners.through.objects.filter(
-            actionitem_id=OuterRef("pk"), user_id=value.pk
-        )
-        return queryset.filter(Q(owner=value) | Exists(co_owned))
+        return selectors.my_items(queryset, user=value)
 
     def only_overdue(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
         if not value:
@@ -190,3 +190,39 @@ class ItemFilter(django_filters.FilterSet):
         """Whether any understood filter (sorting aside) narrows the list."""
         data = self.form.cleaned_data
         return any(v not in (None, "", [], False) for k, v in data.items() if k != "sort")
+
+    def choices_of(self, name: str) -> list[tuple[str, str, bool]]:
+        """(value, label, selected) for each choice of a select or checkbox filter.
+
+        The page writes these controls itself: Django's widget templates render every option
+        through the template engine, which costs more than the rest of the list page.
+        """
+        field = self.form[name]
+        raw = field.value()
+        chosen = {str(v) for v in raw} if isinstance(raw, list | tuple) else {str(raw or "")}
+        return [
+            (str(value), str(label), str(value) in chosen)
+            for value, label in field.field.choices
+            if str(value) != ""
+        ]
+
+    def controls(self) -> dict:
+        """What the filter form needs, as plain values."""
+        form = self.form
+        form.is_valid()  # cleans the data (the items themselves are not queried here)
+        return {
+            name: {
+                "id": f"id_{name}",
+                "label": form.fields[name].label,
+                "options": self.choices_of(name),
+            }
+            for name in ("theme", "source", "lead", "owner", "country", "priority", "sort")
+        } | {
+            "q": {"id": "id_q", "label": form.fields["q"].label, "value": form["q"].value() or ""},
+            "status": {"label": form.fields["status"].label, "options": self.choices_of("status")},
+            "overdue": {
+                "id": "id_overdue",
+                "label": form.fields["overdue"].label,
+                "checked": bool(form.cleaned_data.get("overdue")),
+            },
+        }

@@ -16,7 +16,7 @@ import hashlib
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -24,10 +24,13 @@ from .models import (
     CLOSED_STATUSES,
     OPEN_STATUSES,
     ActionItem,
+    Organization,
     Reminder,
     ReminderItem,
     ReminderState,
+    Source,
     StatusUpdate,
+    Theme,
 )
 from .releasability import cleared_markings, visible_filter
 
@@ -37,18 +40,43 @@ MONTHS = 12
 CACHE_SECONDS = 24 * 3600
 
 
-def change_stamp() -> int:
-    """A number that grows whenever any item is created, saved, deleted or its m2m changes.
+def change_stamp() -> tuple:
+    """Numbers that grow whenever any item is created, saved, deleted or its m2m changes, or
+    an update is added to a timeline.
 
-    Every such write adds a row to the item's history table (simple-history), so its largest id
-    is the stamp: one index lookup. Writes that bypass the ORM's save (QuerySet.update, bulk_create)
-    are not seen; code that changes status, due date or marking that way must not exist.
+    Every save, delete or m2m change adds a row to the item's history table (simple-history);
+    bulk_create adds item ids; workflow.py adds timeline rows. So the largest id of each is the
+    stamp, one index lookup apiece. QuerySet.update() on items is not seen: code that changes
+    status, due date or marking that way must not exist (workflow.py saves).
     """
     history = ActionItem.history.model
-    return history.objects.aggregate(m=Max("history_id"))["m"] or 0
+    row = (
+        ActionItem.objects.order_by("-pk")
+        .values_list(
+            "pk",
+            # Scalar subqueries ordered by an indexed column: each one is an index lookup.
+            Subquery(history.objects.order_by("-history_id").values("history_id")[:1]),
+            Subquery(StatusUpdate.objects.order_by("-pk").values("pk")[:1]),
+        )
+        .first()
+    )
+    return row or ()  # no items: nothing to show, whatever was there before
 
 
-def _viewer_key(user) -> str:
+def names(*, owners: QuerySet) -> tuple:
+    """Every name the list's filter form shows (themes, sources, organizations, `owners`), for a
+    cache key: a renamed theme or organization then shows at once, though no item changed.
+    Four small tables, read as plain tuples."""
+    return (
+        tuple(Theme.objects.order_by("pk").values_list("pk", "title_en", "title_ko")),
+        tuple(Source.objects.order_by("pk").values_list("pk", "key", "title_en", "title_ko")),
+        tuple(Organization.objects.order_by("pk").values_list("pk", "key", "name_en", "name_ko")),
+        tuple(owners.values_list("pk", "username")),
+    )
+
+
+def viewer_key(user) -> str:
+    """What decides which items `user` sees, as text for a cache key."""
     markings = cleared_markings(user)
     return "all" if markings is None else ",".join(sorted(markings)) or "none"
 
@@ -171,11 +199,13 @@ def _compute_dashboard(items: QuerySet, *, now: dt.datetime, today: dt.date) -> 
     )
 
 
-def dashboard_numbers(*, user, now: dt.datetime) -> DashboardNumbers:
-    """The dashboard's aggregates for `user`, from the cache while no item has changed."""
+def dashboard_numbers(*, user, now: dt.datetime, stamp: tuple | None = None) -> DashboardNumbers:
+    """The dashboard's aggregates for `user`, from the cache while no item has changed
+    (`stamp`: the caller's change_stamp(), to spare a query)."""
     today = timezone.localdate(now)
+    stamp = change_stamp() if stamp is None else stamp
     key = cache_key(
-        "dashboard", _viewer_key(user), timezone.get_current_timezone_name(), today, change_stamp()
+        "dashboard", viewer_key(user), timezone.get_current_timezone_name(), today, stamp
     )
     numbers = cache.get(key)
     if numbers is None:
@@ -215,10 +245,9 @@ def cached_count(queryset: QuerySet) -> int:
 
 def my_items(items: QuerySet, *, user) -> QuerySet:
     """Items `user` owns or co-owns, among `items` (already narrowed by releasability)."""
-    co_owned = ActionItem.co_owners.through.objects.filter(
-        actionitem_id=OuterRef("pk"), user_id=user.pk
-    )
-    return items.filter(Q(owner=user) | Exists(co_owned))
+    # Two indexed terms (owner, primary key): the database can answer each from an index.
+    co_owned = ActionItem.co_owners.through.objects.filter(user_id=user.pk).values("actionitem_id")
+    return items.filter(Q(owner=user) | Q(pk__in=co_owned))
 
 
 def needs_update(*, now: dt.datetime) -> Q:

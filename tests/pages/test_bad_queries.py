@@ -7,6 +7,8 @@ import io
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.support.pages import shown_keys
+
 FILTERS = ["status", "theme", "source", "lead", "owner", "country", "priority", "overdue", "sort"]
 NASTY = [
     "",
@@ -57,7 +59,7 @@ def test_the_list_survives_any_query_string(client, world, query):
     response = client.get("/items/", query)
     assert response.status_code in (200, 400)
     if response.status_code == 200:
-        shown = {item.key for item in response.context["items"]}
+        shown = set(shown_keys(response.content))
         assert shown <= VISIBLE and not shown & HIDDEN
 
 
@@ -76,11 +78,11 @@ def test_known_nasty_values_are_ignored_with_a_notice(client, world):
     for value in NASTY[1:]:
         response = client.get("/items/", {"status": value, "theme": value, "page": value})
         assert response.status_code == 200, repr(value)
-        assert {i.key for i in response.context["items"]} == VISIBLE, repr(value)
+        assert set(shown_keys(response.content)) == VISIBLE, repr(value)
 
 
 def test_a_huge_page_number_shows_the_last_page(client, world):
     client.force_login(world.coordinator)
     response = client.get("/items/", {"page": "9" * 40})
     assert response.status_code == 200
-    assert response.context["page"].number == 1
+    assert set(shown_keys(response.content)) == VISIBLE  # one page: the first is the last

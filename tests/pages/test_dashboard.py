@@ -100,3 +100,17 @@ def test_reminder_counts_include_only_digests_about_visible_items(client, world)
 def test_an_empty_tracker_shows_an_empty_dashboard(client, user_factory):
     page = dashboard(client, user_factory()).content.decode()
     assert "Nothing is overdue." in page and "No updates yet." in page
+
+
+def test_a_renamed_organization_shows_at_once_on_a_cached_dashboard(client, world, us_org):
+    assert "Department of Defense" in dashboard(client, world.reader).content.decode()
+    us_org.name_en = "Department of War"
+    us_org.save()
+    page = dashboard(client, world.reader).content.decode()
+    assert "Department of War" in page and "Department of Defense" not in page
+
+
+def test_the_cached_dashboard_is_kept_apart_per_language(client, world):
+    assert "Status by theme" in dashboard(client, world.reader).content.decode()
+    client.cookies["django_language"] = "ko"
+    assert "주제별 상태" in client.get("/").content.decode()

@@ -36,6 +36,9 @@ def test_the_page_offers_both_languages_with_the_current_one_pressed(client, wor
     page = client.get("/").content.decode()
     assert 'value="ko" lang="ko" aria-pressed="false">한국어</button>' in page
     assert 'value="en" lang="en" aria-pressed="true" class="current">English</button>' in page
+    client.cookies["django_language"] = "ko"
+    page = client.get("/").content.decode()  # each language keeps its own name
+    assert 'value="en" lang="en" aria-pressed="false">English</button>' in page
 
 
 def test_times_are_shown_in_the_users_time_zone(client, world):

@@ -6,6 +6,7 @@ Import them into a test module: `from tests.support.pages import fresh_cache, wo
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 import pytest
@@ -42,6 +43,16 @@ def fresh_cache(settings):
     cache.clear()
     yield
     cache.clear()
+
+
+ITEM_LINK = re.compile(r'<td><a href="/items/([a-z0-9-]+)/">')
+
+
+def shown_keys(html: bytes | str) -> list[str]:
+    """The keys of the items a list page shows, in order, read from its HTML (the pages keep
+    rendered HTML in a cache, so the template context is not always there to read)."""
+    text = html.decode() if isinstance(html, bytes) else html
+    return ITEM_LINK.findall(text)
 
 
 def today() -> dt.date:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404
 from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.functional import cached_property
 
 from .. import selectors
@@ -43,3 +48,27 @@ class CachedCountPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         return selectors.cached_count(self.object_list)
+
+
+def cached_render(request, *, parts: tuple, stamp: tuple, render: Callable[[], Any]) -> Any:
+    """What `render()` returns, from the cache when the same viewer-kind saw the same data.
+
+    Rendering a page of Django templates costs far more than its (few, indexed) queries, so the
+    pages keep their rendered HTML. The key holds everything the HTML depends on: `parts` (the
+    page, its query string, the names it shows), what the viewer may see, their language, time
+    zone and local date, and the items' change stamp. Nothing per user (name, CSRF token,
+    messages) may be inside the cached HTML.
+    """
+    key = selectors.cache_key(
+        *parts,
+        selectors.viewer_key(request.user),
+        translation.get_language(),
+        timezone.get_current_timezone_name(),
+        timezone.localdate(),
+        stamp,
+    )
+    value = cache.get(key)
+    if value is None:
+        value = render()
+        cache.set(key, value, selectors.CACHE_SECONDS)
+    return value

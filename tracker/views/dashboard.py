@@ -6,12 +6,15 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 from .. import charts, selectors
 from ..models import Organization, StatusUpdate, Theme
-from .common import visible_items
+from ..releasability import visible_filter
+from .common import cached_render, visible_items
 
 
 def _list_href(**params: object) -> str:
@@ -19,10 +22,7 @@ def _list_href(**params: object) -> str:
     return reverse("tracker:item_list") + (f"?{query}" if query else "")
 
 
-def _theme_rows(numbers: selectors.DashboardNumbers) -> list[charts.BarRow]:
-    themes = Theme.objects.filter(pk__in=list(numbers.by_theme)).order_by(
-        "source__date", "source__key", "order", "key"
-    )
+def _theme_rows(numbers: selectors.DashboardNumbers, themes: list[Theme]) -> list[charts.BarRow]:
     return charts.stacked_rows(
         (
             t.title,
@@ -30,40 +30,40 @@ def _theme_rows(numbers: selectors.DashboardNumbers) -> list[charts.BarRow]:
             lambda status, t=t: _list_href(theme=t.pk, status=status),
         )
         for t in themes
+        if t.pk in numbers.by_theme
     )
 
 
-def _org_rows(numbers: selectors.DashboardNumbers) -> list[charts.BarRow]:
-    orgs = sorted(Organization.objects.filter(pk__in=list(numbers.by_org)), key=lambda o: o.name)
+def _org_rows(numbers: selectors.DashboardNumbers, orgs: list[Organization]) -> list[charts.BarRow]:
     return charts.stacked_rows(
         (
             o.name,
             numbers.by_org[o.pk],
             lambda status, o=o: _list_href(lead=o.key, status=status),
         )
-        for o in orgs
+        for o in sorted(orgs, key=lambda o: o.name)
+        if o.pk in numbers.by_org
     )
 
 
-@login_required
-def dashboard(request):
-    now = timezone.now()
-    numbers = selectors.dashboard_numbers(user=request.user, now=now)
+def _context(request, *, now, stamp, themes, orgs) -> dict:
+    numbers = selectors.dashboard_numbers(user=request.user, now=now, stamp=stamp)
     items = visible_items(request).select_related("lead_organization", "owner")
     # Ids come from the cache; the rows are read fresh and through releasability again.
     listed = {i.pk: i for i in items.filter(pk__in=numbers.overdue_ids + numbers.due_soon_ids)}
     updates = (
-        StatusUpdate.objects.filter(pk__in=numbers.recent_update_ids, item__in=items)
+        StatusUpdate.objects.filter(pk__in=numbers.recent_update_ids)
+        .filter(visible_filter(request.user, prefix="item__"))
         .select_related("item", "author")
         .order_by("-created_at", "-id")
     )
     series = numbers.closed_per_month
-    context = {
+    return {
         "numbers": numbers,
         "today": timezone.localdate(now),
         "legend": charts.legend(),
-        "theme_rows": _theme_rows(numbers),
-        "org_rows": _org_rows(numbers),
+        "theme_rows": _theme_rows(numbers, themes),
+        "org_rows": _org_rows(numbers, orgs),
         "overdue": [listed[i] for i in numbers.overdue_ids if i in listed],
         "due_soon": [listed[i] for i in numbers.due_soon_ids if i in listed],
         "updates": updates,
@@ -74,12 +74,40 @@ def dashboard(request):
         "month_label_y": charts.MONTH_HEIGHT + 16,
         "month_bar_width": charts.MONTH_BAR,
         "closed_total": sum(n for _m, n in series),
-        "reminders": selectors.reminder_counts(user=request.user),
         "blocked": numbers.by_status.get("blocked", 0),
         "links": {
             "overdue": _list_href(overdue="on", sort="due"),
             "blocked": _list_href(status="blocked"),
             "open": _list_href(status=["not_started", "in_progress", "blocked"]),
         },
+    }
+
+
+@login_required
+def dashboard(request):
+    now = timezone.now()
+    stamp = selectors.change_stamp()
+    # Names are read on every request (two small tables) so a renamed theme or organization
+    # shows at once, even while the items have not changed.
+    themes = list(Theme.objects.order_by("source__date", "source__key", "order", "key"))
+    orgs = list(Organization.objects.all())
+    names = [(t.pk, t.title_en, t.title_ko) for t in themes] + [
+        (o.pk, o.key, o.name_en, o.name_ko) for o in orgs
+    ]
+
+    def render_parts() -> tuple[str, str]:
+        context = _context(request, now=now, stamp=stamp, themes=themes, orgs=orgs)
+        return (
+            render_to_string("tracker/includes/dashboard_cards.html", context),
+            render_to_string("tracker/includes/dashboard_body.html", context),
+        )
+
+    cards, body = cached_render(
+        request, parts=("dashboard-html", names), stamp=stamp, render=render_parts
+    )
+    context = {
+        "cards": mark_safe(cards),  # noqa: S308 -- our own templates' output, escaped there
+        "body": mark_safe(body),  # noqa: S308
+        "reminders": selectors.reminder_counts(user=request.user),
     }
     return render(request, "tracker/dashboard.html", context)

@@ -5,11 +5,16 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import StreamingHttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
 
+from .. import selectors
 from ..exports import csv_lines
-from ..filters import ItemFilter, clean_params
-from .common import PER_PAGE, CachedCountPaginator, item_url, visible_items
+from ..filters import ItemFilter, clean_params, owner_choices
+from .common import PER_PAGE, CachedCountPaginator, cached_render, item_url, visible_items
+
+SELECTS = ("theme", "source", "lead", "owner", "country", "priority", "sort")
 
 
 def _filterset(request) -> ItemFilter:
@@ -20,20 +25,34 @@ def _filterset(request) -> ItemFilter:
     )
 
 
-@login_required
-def item_list(request):
+def _list_content(request) -> str:
+    """The list page's content: filter form, count, rows and pages (no per-user parts)."""
     filterset = _filterset(request)
+    controls = filterset.controls()
     items = filterset.sorted_qs().select_related("theme", "lead_organization", "owner")
-    paginator = CachedCountPaginator(items, PER_PAGE)
-    page = paginator.get_page(request.GET.get("page"))
+    page = CachedCountPaginator(items, PER_PAGE).get_page(request.GET.get("page"))
     context = {
-        "filter": filterset,
+        "controls": controls,
+        "selects": [(name, controls[name]) for name in SELECTS],
+        "ignored": filterset.ignored(),
+        "narrowed": filterset.is_narrowed(),
         "page": page,
         "items": list(page.object_list),
-        "ignored": filterset.ignored(),
         "today": timezone.localdate(),
-        "narrowed": filterset.is_narrowed(),
     }
+    return render_to_string("tracker/includes/item_list_content.html", context, request=request)
+
+
+@login_required
+def item_list(request):
+    content = cached_render(
+        request,
+        parts=("list-html", request.GET.urlencode(), selectors.names(owners=owner_choices())),
+        stamp=selectors.change_stamp(),
+        render=lambda: _list_content(request),
+    )
+    # Our own template's output, escaped there.
+    context = {"content": mark_safe(content)}  # noqa: S308
     return render(request, "tracker/item_list.html", context)
 
 
