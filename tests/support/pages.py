@@ -34,12 +34,8 @@ class World:
 
 
 @pytest.fixture(autouse=True)
-def fresh_cache(settings):
-    """The pages cache aggregates in the process's memory: start every test without them.
-
-    Also hashes the test users' passwords quickly (the default hasher takes about half a second
-    a user by design, which would dominate these tests)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def fresh_cache():
+    """The pages cache aggregates and HTML in the process's memory: start every test without."""
     cache.clear()
     yield
     cache.clear()
