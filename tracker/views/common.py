@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from django.core.cache import cache
@@ -17,6 +19,18 @@ from .. import selectors
 from ..models import ActionItem
 
 PER_PAGE = 50
+
+
+def _render_version() -> str:
+    """Changes whenever a template or the compiled catalogue changes (a deploy), so HTML cached
+    by the previous code is never served by the next, even from a shared cache."""
+    root = Path(__file__).resolve().parents[1]
+    files = sorted([*(root / "templates").rglob("*.html"), *(root / "locale").rglob("*.mo")])
+    stamp = "".join(f"{f.relative_to(root)}:{f.stat().st_mtime_ns};" for f in files)
+    return hashlib.sha256(stamp.encode()).hexdigest()[:16]
+
+
+RENDER_VERSION = _render_version()
 
 
 def visible_items(request) -> QuerySet:
@@ -60,6 +74,7 @@ def cached_render(request, *, parts: tuple, stamp: tuple, render: Callable[[], A
     messages) may be inside the cached HTML.
     """
     key = selectors.cache_key(
+        RENDER_VERSION,
         *parts,
         selectors.viewer_key(request.user),
         translation.get_language(),
