@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 
 import icalendar
@@ -14,11 +15,12 @@ from .models import ActionItem, Profile, new_calendar_token
 from .workflow import is_coordinator
 
 UID_DOMAIN = "recommendations-tracker"
+TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")  # what secrets.token_urlsafe makes
 
 
 def profile_for_token(token: str) -> Profile | None:
     """The active user's profile whose feed token this is, or None."""
-    if not token or len(token) > 64:
+    if not TOKEN.fullmatch(token):  # e.g. a NUL, which PostgreSQL refuses in a query
         return None
     return (
         Profile.objects.select_related("user")

@@ -180,3 +180,23 @@ def test_a_closed_item_offers_no_snooze_or_on_track(client, world):
     response = client.post("/items/closed-item/on-track/", {"ontrack-note": ""})
     assert response.status_code == 400
     assert "This item is closed" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "path, data",
+    [
+        ("update", {"update-note": "a\x00b"}),
+        ("status", {"status-to": "blocked\x00", "status-note": "x", "status-version": "1"}),
+        ("status", {"status-to": "blocked", "status-note": "x", "status-version": "9" * 40}),
+        ("status", {"status-to": "blocked", "status-note": "x", "status-version": "-1"}),
+        ("snooze", {"snooze-days": "9" * 40}),
+        ("update", {"update-note": "x" * 5000}),
+    ],
+)
+def test_malformed_posts_are_refused_on_the_form_and_change_nothing(client, world, path, data):
+    client.force_login(world.owner)
+    response = client.post(f"/items/public-item/{path}/", data)
+    assert response.status_code == 400
+    assert "The change was not made" in response.content.decode()
+    assert not StatusUpdate.objects.exists()
+    assert reload(world.public).version == world.public.version

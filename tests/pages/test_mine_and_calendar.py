@@ -71,6 +71,8 @@ def test_the_feed_keeps_to_the_users_markings_and_language(client, world):
 def test_an_unknown_token_is_a_404(client, world):
     assert client.get("/calendar/not-a-real-token.ics").status_code == 404
     assert client.get(f"/calendar/{'x' * 500}.ics").status_code == 404
+    assert client.get("/calendar/abc%00def.ics").status_code == 404
+    assert client.get("/calendar/%F0%9D%95%8F.ics").status_code == 404
 
 
 def test_the_calendar_page_shows_the_feed_address(client, world):
