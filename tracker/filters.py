@@ -34,6 +34,8 @@ SEARCH_MAX_LENGTH = 200
 # dropped before any filter sees it.
 PARAM_MAX_LENGTH = 1000
 DEFAULT_SORT = "key"
+# The filters shown as a select, in the page's order.
+SELECTS = ("theme", "source", "lead", "owner", "country", "priority", "sort")
 
 SORTS = [
     ("key", _("Key")),
@@ -182,7 +184,7 @@ class ItemFilter(django_filters.FilterSet):
     def sorted_qs(self) -> QuerySet:
         """The filtered items, sorted by the URL's sort or the default (a stable order)."""
         qs = self.qs
-        if "sort" not in self.form.cleaned_data or not self.form.cleaned_data.get("sort"):
+        if not self.form.cleaned_data.get("sort"):
             qs = qs.order_by(*sort_expressions(DEFAULT_SORT))
         return qs
 
@@ -216,7 +218,7 @@ class ItemFilter(django_filters.FilterSet):
                 "label": form.fields[name].label,
                 "options": self.choices_of(name),
             }
-            for name in ("theme", "source", "lead", "owner", "country", "priority", "sort")
+            for name in SELECTS
         } | {
             "q": {"id": "id_q", "label": form.fields["q"].label, "value": form["q"].value() or ""},
             "status": {"label": form.fields["status"].label, "options": self.choices_of("status")},

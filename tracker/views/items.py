@@ -11,10 +11,8 @@ from django.utils.safestring import mark_safe
 
 from .. import selectors
 from ..exports import csv_lines
-from ..filters import ItemFilter, clean_params, owner_choices
+from ..filters import SELECTS, ItemFilter, clean_params, owner_choices
 from .common import PER_PAGE, CachedCountPaginator, cached_render, item_url, visible_items
-
-SELECTS = ("theme", "source", "lead", "owner", "country", "priority", "sort")
 
 
 def _filterset(request) -> ItemFilter:
