@@ -17,7 +17,7 @@ def test_a_korean_profile_gets_korean_pages(client, world):
     client.force_login(world.kr_reader)
     page = client.get("/").content.decode()
     assert '<html lang="ko">' in page
-    assert "대시보드" in page and "주제별 상태" in page and "기한 초과" in page
+    assert "대시보드" in page and "주제별 상태" in page and "기한 경과" in page
     item = client.get("/items/public-item/").content.decode()
     assert "수출 통제 조화" in item and "진행 중" in item and "타임라인" in item
 
@@ -26,7 +26,7 @@ def test_the_switcher_overrides_the_profile_language(client, world):
     client.force_login(world.reader)  # profile language: English
     response = client.post("/i18n/setlang/", {"language": "ko", "next": "/items/"})
     assert response.status_code == 302 and response["Location"] == "/items/"
-    assert "이행 과제" in client.get("/items/").content.decode()
+    assert "조치 항목" in client.get("/items/").content.decode()
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     assert "Action items" in client.get("/items/").content.decode()
 
