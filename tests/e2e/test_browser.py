@@ -100,9 +100,9 @@ def test_an_owner_filters_opens_updates_and_reads_it_in_korean(live_server, worl
     assert "Draft text agreed with DAPA" in timeline.inner_text()
 
     page.get_by_role("button", name="한국어").click()
-    page.get_by_role("heading", name="타임라인").wait_for()
+    page.get_by_role("heading", name="진행 경과").wait_for()
     assert page.locator("html").get_attribute("lang") == "ko"
-    assert page.get_by_role("heading", name="진행 상황 올리기").is_visible()
+    assert page.get_by_role("heading", name="진행 상황 게시").is_visible()
     assert page.get_by_role("heading", name="수출 통제 조화").is_visible()
 
     page.get_by_role("link", name="대시보드").click()

@@ -19,7 +19,7 @@ def test_a_korean_profile_gets_korean_pages(client, world):
     assert '<html lang="ko">' in page
     assert "대시보드" in page and "주제별 상태" in page and "기한 경과" in page
     item = client.get("/items/public-item/").content.decode()
-    assert "수출 통제 조화" in item and "진행 중" in item and "타임라인" in item
+    assert "수출 통제 조화" in item and "진행 중" in item and "진행 경과" in item
 
 
 def test_the_switcher_overrides_the_profile_language(client, world):

@@ -20,7 +20,8 @@ from django.views.decorators.http import require_POST
 
 from .. import workflow
 from ..forms import OnTrackForm, SnoozeForm, StatusForm, UpdateForm
-from ..models import ActionItem, ReminderItem, Status
+from ..models import ActionItem, Status
+from ..reminders import item_reminder_log
 from .common import visible_item_or_404
 
 REMINDERS_SHOWN = 50
@@ -40,11 +41,7 @@ def _render(request, item: ActionItem, *, bound: dict | None = None, status: int
     top, since a form for a closed item is not on the page)."""
     can_update = workflow.may_update(request.user, item)
     page_forms = {**_blank_forms(item), **(bound or {})} if can_update else {}
-    reminders = (
-        ReminderItem.objects.filter(item=item)
-        .select_related("reminder__recipient")
-        .order_by("-reminder__created_at", "-reminder_id")[:REMINDERS_SHOWN]
-    )
+    reminders = item_reminder_log(item=item)[:REMINDERS_SHOWN]
     needing_note = [
         Status(s).label
         for s in workflow.allowed_transitions(item.status)
