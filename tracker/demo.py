@@ -9,8 +9,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from . import roles
-from .models import ActionItem, Country, Organization, Profile
+from . import roles, workflow
+from .models import ActionItem, Country, Organization, Profile, Status
 
 
 @dataclass(frozen=True)
@@ -146,27 +146,87 @@ def _owners_for(item: ActionItem, users: dict) -> tuple:
     return users["us-owner"], [users["kr-owner"]]
 
 
+# A plausible history for the demo, applied through the workflow so the timeline, follow-up times
+# and charts are what real use would give: (days ago, new status or None for a note, note en/ko).
+DEMO_STORIES: list[list[tuple[int, str | None, str, str]]] = [
+    [
+        (
+            60,
+            Status.IN_PROGRESS,
+            "Kick-off held with counterparts.",
+            "상대측과 착수 회의를 열었습니다.",
+        ),
+        (20, None, "Draft text circulated for comment.", "초안을 회람하여 의견을 받고 있습니다."),
+    ],
+    [
+        (45, Status.IN_PROGRESS, "Working group named.", "실무 그룹을 구성했습니다."),
+        (
+            10,
+            Status.BLOCKED,
+            "Waiting on interagency clearance.",
+            "부처 간 협의를 기다리고 있습니다.",
+        ),
+    ],
+    [],
+    [
+        (90, Status.IN_PROGRESS, "Negotiation under way.", "협상이 진행 중입니다."),
+        (
+            25,
+            Status.IMPLEMENTED,
+            "Signed at the committee meeting.",
+            "위원회 회의에서 서명했습니다.",
+        ),
+    ],
+    [
+        (30, Status.IN_PROGRESS, "Agenda agreed.", "의제를 합의했습니다."),
+        (5, None, "Venue and dates confirmed.", "장소와 일정을 확정했습니다."),
+    ],
+    [],
+    [
+        (70, Status.IN_PROGRESS, "Scoping started.", "범위 검토를 시작했습니다."),
+        (40, Status.SUPERSEDED, "Folded into the RDP talks.", "RDP 협상에 통합되었습니다."),
+    ],
+    [(15, Status.IN_PROGRESS, "First meeting scheduled.", "첫 회의 일정을 잡았습니다.")],
+]
+
+
+def _tell_story(item: ActionItem, owner, story, now: dt.datetime) -> None:
+    korean = getattr(getattr(owner, "profile", None), "language", "en") == "ko"
+    for days_ago, status, note_en, note_ko in story:
+        when = now - dt.timedelta(days=days_ago)
+        note = note_ko if korean else note_en
+        if status is None:
+            workflow.post_update(item=item, by=owner, note=note, now=when)
+        else:
+            workflow.change_status(item=item, to=status, by=owner, note=note, now=when)
+
+
 @transaction.atomic
 def setup_demo(*, now: dt.datetime) -> list[tuple[DemoUser, bool]]:
-    """Create the demo accounts and, on first setup, assign owners and bring some dates near.
+    """Create the demo accounts and, on first setup, assign owners, a history and near dates.
 
-    Items without an owner get one; the first few get due dates relative to today (two overdue,
-    two due within days) and follow-ups already due, so reminders and dashboards have work.
+    Items without an owner get one (and a short history told through workflow.py); the first
+    open ones get due dates relative to today (two overdue, three due within weeks) and a
+    follow-up already due, so reminders and dashboards have work on the day the demo runs.
     """
     made = [(spec, _ensure_user(spec)) for spec in DEMO_USERS]
     users = {spec.username: user for spec, (user, _created) in made}
-    today = now.date()
-    shifts = [-12, -3, 2, 6, 20]
     unowned = ActionItem.objects.filter(owner__isnull=True).select_related("lead_organization")
+    newly_owned = []
     for index, item in enumerate(unowned.order_by("key")):
         owner, co_owners = _owners_for(item, users)
         item.owner = owner
-        if index < len(shifts):
-            item.due_date = max(today + dt.timedelta(days=shifts[index]), item.source_date)
-            item.next_follow_up_at = now - dt.timedelta(hours=1)
         item._change_reason = "demo setup"
         item.save()
         item.co_owners.set(co_owners)
+        _tell_story(item, owner, DEMO_STORIES[index % len(DEMO_STORIES)], now)
+        newly_owned.append(item.pk)
+    open_new = ActionItem.objects.open().filter(pk__in=newly_owned).order_by("key")
+    for shift, item in zip([-12, -3, 2, 6, 20], open_new, strict=False):
+        item.due_date = max(now.date() + dt.timedelta(days=shift), item.source_date)
+        item.next_follow_up_at = now - dt.timedelta(hours=1)
+        item._change_reason = "demo setup"
+        item.save()
     for org_key, username in (("dod", "coordinator"), ("dapa", "rok-coordinator")):
         Organization.objects.filter(key=org_key, coordinator__isnull=True).update(
             coordinator=users[username]

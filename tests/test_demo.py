@@ -1,0 +1,60 @@
+"""`make demo`'s data: every seed item owned, a real history, and work due on the day it runs."""
+
+import datetime as dt
+
+import pytest
+from django.core.management import call_command
+
+from tests.support.admin import signed_in  # noqa: F401 - fixture
+from tracker import reminders
+from tracker.demo import DEMO_USERS, setup_demo
+from tracker.models import ActionItem, StatusUpdate
+
+NOW = dt.datetime(2026, 12, 2, 15, 0, tzinfo=dt.UTC)  # a Wednesday
+
+
+@pytest.fixture
+def demo(db):
+    call_command("load_seed", verbosity=0)
+    setup_demo(now=NOW)
+
+
+def test_every_seed_item_has_an_owner_and_a_counterpart(demo):
+    items = ActionItem.objects.prefetch_related("co_owners")
+    assert items.count() > 10
+    assert all(item.owner_id and item.co_owners.exists() for item in items)
+
+
+def test_the_admin_lists_every_seed_item_with_its_owner(demo, signed_in):
+    from django.contrib.auth.models import User
+
+    client = signed_in(User.objects.get(username="admin"))
+    response = client.get("/admin/tracker/actionitem/?all=")
+    assert response.status_code == 200
+    body = response.content.decode()
+    for item in ActionItem.objects.select_related("owner"):
+        assert item.key in body
+        assert item.owner.username in body
+
+
+def test_the_demo_has_a_history_and_work_due_today(demo):
+    assert StatusUpdate.objects.count() >= 10
+    assert ActionItem.objects.closed().exists()
+    today = NOW.date()
+    open_items = ActionItem.objects.open()
+    assert open_items.filter(due_date__lt=today).count() >= 2
+    assert open_items.filter(due_date__gte=today, due_date__lte=today + dt.timedelta(7)).exists()
+    recipients = {plan.recipient.username for plan in reminders.plan_digests(now=NOW)}
+    assert recipients, "someone should be due for a digest in their morning"
+
+
+def test_a_second_setup_changes_nothing(demo):
+    before = (StatusUpdate.objects.count(), ActionItem.history.count())
+    setup_demo(now=NOW + dt.timedelta(days=1))
+    assert (StatusUpdate.objects.count(), ActionItem.history.count()) == before
+
+
+def test_demo_accounts_cover_both_countries_zones_and_languages():
+    zones = {u.time_zone for u in DEMO_USERS}
+    assert {"America/New_York", "Asia/Seoul"} <= zones
+    assert {u.language for u in DEMO_USERS} == {"en", "ko"}
