@@ -19,7 +19,6 @@ from django.utils.translation import gettext_lazy as _
 
 from . import roles, selectors
 from .models import (
-    OPEN_STATUSES,
     ActionItem,
     Country,
     Organization,
@@ -172,7 +171,7 @@ class ItemFilter(django_filters.FilterSet):
     def only_overdue(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
         if not value:
             return queryset
-        return queryset.filter(status__in=OPEN_STATUSES, due_date__lt=self.today)
+        return queryset.overdue(self.today)
 
     def sort_by(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.order_by(*sort_expressions(value))

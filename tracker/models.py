@@ -6,6 +6,7 @@ rows change live in workflow.py, reminders.py and seeding.py.
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 import zoneinfo
 
@@ -139,6 +140,12 @@ class Organization(models.Model):
         return pick_language(self.name_en, self.name_ko)
 
 
+def overdue_q(today: dt.date, prefix: str = "") -> Q:
+    """Overdue: still open, and due before `today`. The one definition pages, admin and
+    reminders share."""
+    return Q(**{f"{prefix}status__in": OPEN_STATUSES, f"{prefix}due_date__lt": today})
+
+
 class ActionItemQuerySet(models.QuerySet):
     def visible_to(self, user) -> ActionItemQuerySet:
         """Only the items the user's releasability markings allow (see releasability.py)."""
@@ -151,6 +158,10 @@ class ActionItemQuerySet(models.QuerySet):
 
     def closed(self) -> ActionItemQuerySet:
         return self.filter(status__in=CLOSED_STATUSES)
+
+    def overdue(self, today: dt.date) -> ActionItemQuerySet:
+        """Open items whose due date is before `today` (the viewer's local date)."""
+        return self.filter(overdue_q(today))
 
 
 class ActionItem(BilingualTitleMixin, models.Model):
@@ -258,6 +269,9 @@ class ActionItem(BilingualTitleMixin, models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    def is_overdue(self, today: dt.date) -> bool:
+        return self.is_open and self.due_date is not None and self.due_date < today
 
     def owner_ids(self) -> set[int]:
         ids = {u.pk for u in self.co_owners.all()}

@@ -435,7 +435,7 @@ class SendNowResult:
 
 
 def _manual_kind(item: ActionItem, today: dt.date) -> str:
-    if item.due_date is not None and item.due_date < today:
+    if item.is_overdue(today):
         return ReminderKind.OVERDUE
     if item.due_date is not None and (item.due_date - today).days <= max(DUE_SOON_MARKS):
         return ReminderKind.DUE_SOON

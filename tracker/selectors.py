@@ -93,7 +93,7 @@ def open_items(items: QuerySet) -> QuerySet:
 
 def overdue(items: QuerySet, *, today: dt.date) -> QuerySet:
     """Open items whose due date has passed (today is the viewer's local date)."""
-    return open_items(items).filter(due_date__lt=today)
+    return items.overdue(today)
 
 
 def due_soon(items: QuerySet, *, today: dt.date, days: int = DUE_SOON_DAYS) -> QuerySet:

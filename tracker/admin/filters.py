@@ -5,17 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import admin
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tracker.models import CLOSED_STATUSES, OPEN_STATUSES, Status
+from tracker.models import CLOSED_STATUSES, OPEN_STATUSES, Status, overdue_q
 
 DUE_SOON_WINDOWS = (7, 14, 30)
-
-
-def overdue_q(today: dt.date) -> Q:
-    return Q(status__in=OPEN_STATUSES, due_date__lt=today)
 
 
 class StatusGroupFilter(admin.SimpleListFilter):

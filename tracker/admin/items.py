@@ -198,7 +198,7 @@ class ActionItemAdmin(ImportMixin, ExportActionMixin, SimpleHistoryAdmin):
 
     @admin.display(description=gettext_lazy("overdue"), boolean=True)
     def overdue_flag(self, item: ActionItem) -> bool:
-        return bool(item.is_open and item.due_date and item.due_date < timezone.localdate())
+        return item.is_overdue(timezone.localdate())
 
     # --- saving -------------------------------------------------------------------------------
 
