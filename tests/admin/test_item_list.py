@@ -27,7 +27,7 @@ def test_the_list_shows_the_columns_a_coordinator_scans(as_coordinator, item_fac
     assert "late-one" in page and "A late item" in page
     assert 'class="badge status-blocked"' in page and "Blocked" in page
     assert "Department of Defense" in page and "coord" in page
-    assert "icon-yes.svg" in page  # the overdue flag
+    assert 'class="badge overdue"' in page  # the overdue flag, in red
     assert "2023" in page  # due date, and the date hierarchy above
 
 

@@ -196,9 +196,12 @@ class ActionItemAdmin(ImportMixin, ExportActionMixin, SimpleHistoryAdmin):
             '<span class="badge status-{}">{}</span>', item.status, item.get_status_display()
         )
 
-    @admin.display(description=gettext_lazy("overdue"), boolean=True)
-    def overdue_flag(self, item: ActionItem) -> bool:
-        return item.is_overdue(timezone.localdate())
+    @admin.display(description=gettext_lazy("overdue"))
+    def overdue_flag(self, item: ActionItem):
+        # A red word, not a green tick: "yes" here is bad news.
+        if item.is_overdue(timezone.localdate()):
+            return format_html('<span class="badge overdue">{}</span>', _("Overdue"))
+        return ""
 
     # --- saving -------------------------------------------------------------------------------
 
