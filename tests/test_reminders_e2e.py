@@ -184,6 +184,21 @@ def test_smtp_answering_451_then_250_delivers_exactly_once(
     assert len(sink.messages) == 1 and sink.messages[0]["Message-ID"] == row.message_id
 
 
+def test_more_451s_than_celerys_default_retry_limit_are_retried_by_backoff_not_left_waiting(
+    transactional_db, tmp_path, celery_queue, processes, sink, user_factory, item_factory
+):
+    # Celery stops a task after 3 retries unless told otherwise; the row's attempt budget
+    # (8) is the limit that counts. Without that, the 5th attempt would wait for the sweep's
+    # pending timeout (15 minutes here).
+    one_overdue_owner(user_factory, item_factory)
+    sink.reply_next("DATA", *["451 4.3.0 Mailbox busy, try again later"] * 4)
+    work = worker(tmp_path, celery_queue, processes, sink.url)
+    (row,) = sweep_now()
+    wait_until(lambda: Reminder.objects.get(pk=row.pk).state == "sent", timeout=20, log=work)
+    row.refresh_from_db()
+    assert row.attempts == 5 and len(sink.messages) == 1
+
+
 def test_smtp_answering_550_fails_the_row_after_one_attempt(
     transactional_db, tmp_path, celery_queue, processes, sink, user_factory, item_factory
 ):

@@ -11,10 +11,13 @@ def sweep_reminders() -> int:
     return reminders.sweep(now=timezone.now()).run.pk
 
 
-@shared_task(name="tracker.tasks.send_reminder", bind=True)
+# max_retries=None here, on the task: the row's give_up_after (REMINDER_MAX_ATTEMPTS) is the only
+# limit. (Passed to retry() instead, None means Celery's default of 3, after which the row would
+# wait for the sweep's pending timeout instead of its backoff.)
+@shared_task(name="tracker.tasks.send_reminder", bind=True, max_retries=None)
 def send_reminder(self, reminder_id: int) -> str:
     outcome = delivery.deliver(reminder_id=reminder_id, now=timezone.now())
     if outcome.retry_in is not None:
         # A short countdown only (capped in settings): the sweep is the long-term safety net.
-        raise self.retry(countdown=outcome.retry_in, max_retries=None)
+        raise self.retry(countdown=outcome.retry_in)
     return outcome.state
