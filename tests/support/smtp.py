@@ -1,8 +1,11 @@
 """Real SMTP servers for tests, on free loopback ports, with scripted faults.
 
-- SmtpSink: aiosmtpd in a thread. It records every message it accepts; `reply_next` scripts the
-  answers to coming RCPT or DATA commands ("451 ..." then the default "250", or "550 ...");
-  `stall_data` holds the next DATA without answering until `release` (to kill a worker mid-send).
+- SmtpSink: aiosmtpd in a thread. It records every message it accepts (and when); `reply_next`
+  scripts the answers to coming RCPT or DATA commands ("451 ..." then the default "250", or
+  "550 ..."); `stall_data` holds every DATA without answering until `release` (to kill a worker
+  mid-send, or to play a hung server). For longer fault runs (bench/faults.py): `fail_every`
+  answers every n-th DATA with an error, `refuse` answers RCPT for one address with an error,
+  and `reset` forgets everything between rounds.
 - SilentSmtp: accepts TCP connections and never says a word (no greeting), like a hung server.
 
 Both are context managers; `url` is what a worker's EMAIL_URL should be.
@@ -33,14 +36,14 @@ class _Handler:
         self.sink = sink
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        reply = self.sink._scripted("RCPT")
+        reply = self.sink._rcpt_reply(address)
         if reply:
             return reply
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        reply = self.sink._scripted("DATA")
+        reply = self.sink._data_reply()
         if reply:
             return reply
         if self.sink._stall.is_set():
@@ -53,6 +56,7 @@ class _Handler:
         with self.sink._lock:
             self.sink.messages.append(message)
             self.sink.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+            self.sink.accepted_at.append(time.time())
         return "250 OK"
 
 
@@ -63,6 +67,11 @@ class SmtpSink:
         self.port = port or free_port()
         self.messages: list[EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
+        self.accepted_at: list[float] = []  # time.time() of each accepted message, in order
+        self.rcpt_seen: set[str] = set()  # every address offered in a RCPT command
+        self._refused: dict[str, str] = {}
+        self._every: tuple[int, str] | None = None
+        self._data_count = 0
         self.stalled = threading.Event()
         self._stall = threading.Event()
         self._lock = threading.Lock()
@@ -86,8 +95,71 @@ class SmtpSink:
             queue = self._script[command]
             return queue.popleft() if queue else None
 
+    def _rcpt_reply(self, address: str) -> str | None:
+        with self._lock:
+            self.rcpt_seen.add(address.lower())
+            refusal = self._refused.get(address.lower())
+        return refusal or self._scripted("RCPT")
+
+    def _data_reply(self) -> str | None:
+        scripted = self._scripted("DATA")
+        if scripted:
+            return scripted
+        with self._lock:
+            self._data_count += 1
+            if self._every and self._data_count % self._every[0] == 0:
+                return self._every[1]
+        return None
+
+    def fail_every(self, n: int | None, reply: str = "451 4.3.0 Try again later") -> None:
+        """Answer every n-th DATA from now on with `reply`; None stops it."""
+        with self._lock:
+            self._data_count = 0
+            self._every = (n, reply) if n else None
+
+    def refuse(self, address: str, reply: str = "550 5.1.1 User unknown") -> None:
+        """Answer every RCPT for `address` with `reply` (a permanent refusal, typically)."""
+        with self._lock:
+            self._refused[address.lower()] = reply
+
+    def refuse_first_unseen(
+        self, candidates: list[str], reply: str = "550 5.1.1 User unknown"
+    ) -> str | None:
+        """Refuse the first candidate no RCPT has named yet, so its very first attempt is refused.
+
+        Choosing and refusing happen under one lock: a RCPT cannot slip in between.
+        """
+        with self._lock:
+            for address in candidates:
+                if address.lower() not in self.rcpt_seen:
+                    self._refused[address.lower()] = reply
+                    return address
+        return None
+
+    def accepted(self) -> list[tuple[float, EmailMessage]]:
+        """(when, message) for every accepted message so far, in order."""
+        with self._lock:
+            return list(zip(self.accepted_at, self.messages, strict=True))
+
+    def reset(self) -> None:
+        """Forget messages, scripts and faults (between rounds of a long run)."""
+        self.release()
+        with self._lock:
+            self.messages.clear()
+            self.envelopes.clear()
+            self.accepted_at.clear()
+            self.rcpt_seen.clear()
+            self._refused.clear()
+            self._every = None
+            self._data_count = 0
+            for queue in self._script.values():
+                queue.clear()
+
     def stall_data(self) -> None:
-        """Hold the next DATA without an answer until release(); `stalled` is set when it comes."""
+        """Hold every DATA without an answer until release(); `stalled` is set when one comes.
+
+        A released DATA is answered 451 and not recorded: its sender gave up long ago.
+        """
         self.stalled.clear()
         self._stall.set()
 
