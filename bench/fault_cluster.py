@@ -52,8 +52,14 @@ def postgres_up() -> bool:
 
 
 def postgres(action: str) -> None:
-    """`pg_ctlcluster <version> main <action>` (stop is a fast shutdown: sessions are cut)."""
-    _quiet("pg_ctlcluster", "--skip-systemctl-redirect", _pg_version(), "main", action)
+    """`pg_ctlcluster <version> main <action>` (stop is a fast shutdown: sessions are cut).
+
+    Fails loudly (it needs root or the postgres user): a fault that did not happen must not
+    pass for one that did no harm.
+    """
+    done = _quiet("pg_ctlcluster", "--skip-systemctl-redirect", _pg_version(), "main", action)
+    if done.returncode != 0 and not (action == "start" and postgres_up()):
+        raise RuntimeError(f"pg_ctlcluster {action} failed: {done.stderr.strip()}")
 
 
 def ensure_postgres() -> None:
