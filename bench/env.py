@@ -1,0 +1,81 @@
+"""Where the benchmark's databases, broker and processes live, and the environment of each stage.
+
+Every stage runs in its own process with DATABASE_URL naming one data set's database, so a stage
+measures only its own work (and tracemalloc sees only its own allocations). Names never collide
+with the test suite's (tracker, tracker_ci, test_*) or the demo's.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = ROOT / "var" / "bench"
+PG = "postgres://postgres@127.0.0.1:5432"
+ADMIN_DB = "postgres"
+TEMPLATE_DB = "tracker_bench_template"
+REDIS_URL = "redis://127.0.0.1:6379/9"
+QUEUE = "bench"
+
+
+def database_name(size: int) -> str:
+    return f"tracker_bench_{size}"
+
+
+def database_url(size: int) -> str:
+    return f"{PG}/{database_name(size)}"
+
+
+# One random key per run: the server, the login and the workers must agree on it.
+_SECRET = secrets.token_urlsafe(50)
+
+
+def stage_env(size: int | None = None, **extra: str) -> dict[str, str]:
+    """The environment of a stage process: production-like settings on loopback."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "bench.settings",
+            "DATABASE_URL": database_url(size) if size else f"{PG}/{TEMPLATE_DB}",
+            "CELERY_BROKER_URL": REDIS_URL,
+            "CELERY_TASK_DEFAULT_QUEUE": QUEUE,
+            "VAR_DIR": str(VAR),
+            "DEBUG": "0",
+            "SECRET_KEY": _SECRET,
+            "SECURE_SSL_REDIRECT": "0",
+            "SECURE_COOKIES": "0",
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "SITE_URL": "http://127.0.0.1:8765",
+            "ADMIN_REQUIRE_OTP": "0",
+            "LOG_LEVEL": "WARNING",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    env.update(extra)
+    return env
+
+
+def run_stage(module: str, *args: str, size: int | None = None, **extra: str) -> dict:
+    """Run `python -m module args...` in a stage environment; its last stdout line is JSON."""
+    result = subprocess.run(
+        [sys.executable, "-m", module, *args],
+        cwd=ROOT,
+        env=stage_env(size, **extra),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"{module} {' '.join(args)} failed:\n{result.stderr[-6000:]}")
+    lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
+    return json.loads(lines[-1])
+
+
+def emit(data: dict) -> None:
+    """A stage's answer to run_stage: one JSON line, last on stdout."""
+    print(json.dumps(data, default=str), flush=True)
