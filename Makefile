@@ -41,8 +41,11 @@ browser-deps:
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null)
 	@fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || (apt-get update -qq && apt-get install -y -qq fonts-noto-cjk >/dev/null)
 
+# Sweep, delivery and page benchmarks at 1,000 / 10,000 / 100,000 items beside their floors, on
+# the local PostgreSQL and Redis (databases tracker_bench_*, Redis db 9); installs wrk if missing.
+# Prints the table and writes bench/results.md. BENCH_ARGS="--reuse" keeps matching data sets.
 bench: install
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 faults: install
 	$(BIN)/python -m bench.faults --rounds 56

@@ -53,6 +53,11 @@ def stage_env(size: int | None = None, **extra: str) -> dict[str, str]:
             "SITE_URL": "http://127.0.0.1:8765",
             "ADMIN_REQUIRE_OTP": "0",
             "LOG_LEVEL": "WARNING",
+            # The morning window spans the whole local day and every day is a working day, so
+            # every recipient with a due item is due at the benchmark's instant, whenever it runs.
+            "REMINDER_LOCAL_HOUR": "0",
+            "REMINDER_WINDOW_HOURS": "24",
+            "REMINDER_ONLY_WORKING_DAYS": "0",
             "PYTHONUNBUFFERED": "1",
         }
     )

@@ -1,0 +1,116 @@
+"""Delivery stage: digests per second from claim to acceptance by a local SMTP sink, beside a floor.
+
+`python -m bench.delivery --size N` (DATABASE_URL names the data set): starts the sink and two
+Celery worker processes (one node, prefork, concurrency 2, as the Procfile runs it) on Redis,
+runs the product's sweep at the real current time (the workers check the morning window against
+the clock), and times from the sweep's start until the sink has accepted every claimed digest.
+The floor then feeds the same sink the very same messages through one plain smtplib connection.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import django
+
+django.setup()
+
+import redis  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from tracker import reminders  # noqa: E402
+from tracker.models import Reminder, ReminderState, SweepRun  # noqa: E402
+
+from .env import QUEUE, REDIS_URL, ROOT, VAR, emit  # noqa: E402
+from .smtpsink import Sink, plain_loop  # noqa: E402
+
+WORKER_PROCESSES = 2
+
+
+def start_worker(sink_port: int) -> subprocess.Popen:
+    log = (VAR / "worker.log").open("wb")
+    env = dict(os.environ)
+    env.update({"EMAIL_URL": f"smtp://127.0.0.1:{sink_port}", "LOG_LEVEL": "WARNING"})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel", "INFO"]
+        + ["--pool", "prefork", "--concurrency", str(WORKER_PROCESSES), "-Q", QUEUE]
+        + ["-n", f"{QUEUE}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while b"ready." not in (VAR / "worker.log").read_bytes():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            stop_worker(proc)
+            raise RuntimeError(f"the Celery worker did not start: see {VAR / 'worker.log'}")
+        time.sleep(0.2)
+    return proc
+
+
+def stop_worker(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def forget(now) -> None:
+    Reminder.objects.filter(created_at=now).delete()
+    SweepRun.objects.filter(started_at=now).delete()
+
+
+def measure() -> dict:
+    VAR.mkdir(parents=True, exist_ok=True)
+    with Sink(VAR / "sink-spool.pickle") as sink:
+        redis.Redis.from_url(REDIS_URL).flushdb()
+        worker = start_worker(sink.port)
+        try:
+            now = timezone.now()
+            started = time.perf_counter()
+            claimed = len(reminders.sweep(now=now).claimed)
+            finished = sink.wait_for(claimed, timeout=900)
+            ours = finished - started
+            deadline = time.monotonic() + 60  # the "sent" marks follow the sink's 250
+            while Reminder.objects.filter(created_at=now, state=ReminderState.SENT).count() < (
+                claimed
+            ):
+                if time.monotonic() > deadline:
+                    break
+                time.sleep(0.1)
+            sent = Reminder.objects.filter(created_at=now, state=ReminderState.SENT).count()
+        finally:
+            stop_worker(worker)
+        messages = sink.take()
+        floor = plain_loop(sink.port, messages)
+        accepted = sink.received
+    forget(now)
+    sizes = [len(content) for _s, _r, content in messages]
+    return {
+        "digests": claimed,
+        "sent": sent,
+        "ours": {"seconds": ours, "rate": claimed / ours},
+        "floor": {"seconds": floor, "rate": len(messages) / floor, "accepted": accepted},
+        "mean_message_bytes": sum(sizes) / max(len(sizes), 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--size", type=int, required=True)
+    args = parser.parse_args()
+    emit({"size": args.size, "workers": WORKER_PROCESSES, **measure()})
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,276 @@
+"""`make bench`: build the data sets, measure sweep, delivery and pages, print and write the table.
+
+    python -m bench.run                      # everything, data sets built afresh (what CI-less
+                                             # `make bench` runs; about ten minutes on 2 cores)
+    python -m bench.run --reuse              # keep data sets built by an earlier run of this code
+    python -m bench.run --only sweep,pages   # a subset
+
+Data sets live in their own PostgreSQL databases (tracker_bench_<size>) and the workers use Redis
+database 9, so nothing here touches the test suite's or the demo's state. Every process it starts
+is stopped before it returns, on failure too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import json
+import shlex
+import sys
+import time
+
+from . import db, pages
+from .dataset import LOGIN_PASSWORD, LOGIN_USERNAME
+from .env import ROOT, VAR, run_stage
+from .report import Row, document, table, write
+
+SIZES = (1_000, 10_000, 100_000)
+DELIVERY_SIZE = 10_000
+STAGES = ("sweep", "delivery", "pages")
+DATASETS = VAR / "datasets.json"
+
+
+def fingerprint() -> str:
+    """Changes whenever the schema or the builder does: a reused data set must match both."""
+    digest = hashlib.sha256()
+    for path in sorted((ROOT / "tracker" / "migrations").glob("*.py")) + [
+        ROOT / "bench" / "dataset.py"
+    ]:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def build(sizes: list[int], *, reuse: bool) -> dict[int, str]:
+    """Each size's database, built (or reused); returns size -> the `now` it was built around."""
+    VAR.mkdir(parents=True, exist_ok=True)
+    known = json.loads(DATASETS.read_text()) if DATASETS.exists() else {}
+    now = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0).isoformat()
+    template_made = False
+    built: dict[int, str] = {}
+    for size in sizes:
+        entry = known.get(str(size), {})
+        if (
+            reuse
+            and entry.get("fingerprint") == fingerprint()
+            and db.exists(f"tracker_bench_{size}")
+        ):
+            built[size] = entry["now"]
+            print(f"  {size:>7,} items: reusing the data set built around {entry['now']}")
+            continue
+        if not template_made:
+            db.make_template()
+            template_made = True
+        db.copy_template(size)
+        result = run_stage("bench.dataset", "--size", str(size), "--now", now, size=size)
+        counts = result["counts"]
+        print(
+            f"  {size:>7,} items: built in {result['seconds']} s "
+            f"({counts['users']:,} users, {counts['due_items']:,} due, "
+            f"{counts['updates']:,} updates, {counts['past_digests']:,} past digests)"
+        )
+        known[str(size)] = {"fingerprint": fingerprint(), "now": now}
+        DATASETS.write_text(json.dumps(known, indent=1))
+        built[size] = now
+    return built
+
+
+def sweep_rows(results: dict[int, dict]) -> list[Row]:
+    rows = []
+    sizes = sorted(results)
+    for size in sizes:
+        r = results[size]
+        ratio = r["ours"]["seconds"] / r["floor"]["seconds"]
+        rows.append(
+            Row(
+                "sweep: seconds (median of 3)",
+                f"{size:,}",
+                f"{r['ours']['seconds']:.3f} s",
+                f"{r['floor']['seconds']:.3f} s",
+                f"{ratio:.1f}×",
+                "≤ 2× floor",
+                ratio <= 2,
+            )
+        )
+    counts = {results[s]["ours"]["queries"] for s in sizes}
+    for size in sizes:
+        r = results[size]
+        rows.append(
+            Row(
+                "sweep: SQL statements",
+                f"{size:,}",
+                str(r["ours"]["queries"]),
+                str(r["floor"]["queries"]),
+                "—",
+                "same at every size",
+                len(counts) == 1,
+            )
+        )
+    for size in sizes:
+        r = results[size]
+        mib = r["ours"]["peak_bytes"] / 2**20
+        base = results.get(10_000)
+        if size == 100_000 and base:
+            growth = r["ours"]["peak_bytes"] / base["ours"]["peak_bytes"]
+            ratio, goal, met = f"{growth:.2f}× of 10,000", "≤ 1.2× of 10,000", growth <= 1.2
+        else:
+            ratio, goal, met = "—", "(reference)", None
+        rows.append(
+            Row(
+                "sweep: peak Python memory",
+                f"{size:,}",
+                f"{mib:.1f} MiB",
+                f"{r['floor']['peak_bytes'] / 2**20:.1f} MiB",
+                ratio,
+                goal,
+                met,
+            )
+        )
+    for size in sizes:
+        r = results[size]
+        rows.append(
+            Row(
+                "sweep: digests (entries) claimed",
+                f"{size:,}",
+                f"{r['digests']:,} ({r['entries']:,})",
+                "same rows" if r["same_claims"] else "DIFFERENT rows",
+                "—",
+                "same claims as the floor",
+                r["same_claims"],
+            )
+        )
+    return rows
+
+
+def delivery_row(result: dict) -> Row:
+    ratio = result["ours"]["rate"] / result["floor"]["rate"]
+    complete = result["sent"] == result["digests"] == result["floor"]["accepted"]
+    return Row(
+        f"delivery: digests/s ({result['digests']:,} digests, 2 worker processes)",
+        f"{result['size']:,}",
+        f"{result['ours']['rate']:.0f}/s",
+        f"{result['floor']['rate']:.0f}/s",
+        f"{ratio:.2f}",
+        "≥ 0.5 × floor, all sent",
+        ratio >= 0.5 and complete,
+    )
+
+
+def page_rows(size: int, loads: dict) -> list[Row]:
+    trivial = loads["trivial view"]
+    rows = []
+    for name, load in loads.items():
+        if name == "trivial view":
+            continue
+        if isinstance(load, str):
+            rows.append(
+                Row(f"page: {name}", f"{size:,}", load, "—", "—", "≥ 0.25 × trivial", False)
+            )
+            continue
+        ratio = load.rate / trivial.rate
+        rows.append(
+            Row(
+                f"page: {name} `{load.path}`",
+                f"{size:,}",
+                _load(load),
+                _load(trivial),
+                f"{ratio:.2f}",
+                "≥ 0.25 × trivial view",
+                ratio >= 0.25 and load.errors == 0,
+            )
+        )
+    return rows
+
+
+def _load(load) -> str:
+    errors = f", {load.errors} errors" if load.errors else ""
+    return f"{load.rate:.0f} req/s (p50 {load.p50_ms:.0f} ms, p99 {load.p99_ms:.0f} ms{errors})"
+
+
+NOTES = [
+    "Data sets: one PostgreSQL database per size, built with COPY: 10 % of the items need "
+    "follow-up, one owner per 10 items (half U.S., half ROK, in four time zones), 30 % with a "
+    "co-owner, statuses 20/40/8 % open (not started / in progress / blocked) and 20/7/5 % closed, "
+    "markings 65 % all, 15 % U.S.-ROK, 20 % one country; about 5.8 timeline entries an item over "
+    "three years, six past sent digests per owner. VACUUM ANALYZE after loading.",
+    "Reminder window set to the whole local day and every day a working day "
+    "(REMINDER_LOCAL_HOUR=0, REMINDER_WINDOW_HOURS=24, REMINDER_ONLY_WORKING_DAYS=0), so every "
+    "recipient with a due item is due whenever the benchmark runs.",
+    "Sweep: `tracker.reminders.sweep(now=..., enqueue=False)` (handing claims to the broker is "
+    "measured under delivery), committed; claims deleted between runs. Floor: bench/floor_sql.py, "
+    "one SELECT of the due digests grouped by recipient and one INSERT of reminders and their "
+    "items, on the same data in the same process; the run checks both claim the same rows.",
+    "Sweep statements: counted with `connection.execute_wrapper` (a server-side cursor's fetches "
+    "count once). Peak memory: tracemalloc peak of Python allocations during one run, not RSS.",
+    "Delivery: one Celery node, prefork, concurrency 2, on Redis (database 9), the sweep at the "
+    "real current time with enqueue on; timed from the sweep's start until the aiosmtpd sink has "
+    "accepted every claimed digest. Floor: the same messages (captured by the sink) sent again "
+    "through one smtplib connection in a loop, to the same sink.",
+    "Pages: gunicorn, 2 sync workers, DEBUG=0, bench.settings (the product's URLs plus a trivial "
+    "view), signed in as a coordinator cleared for every marking (every item visible); "
+    "`wrk -t2 -c8 -d{seconds}s` per page after a 2 s warm-up, one page after another, all on the "
+    "same 2 cores as PostgreSQL and wrk itself.",
+]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", default=",".join(str(s) for s in SIZES))
+    parser.add_argument("--only", default=",".join(STAGES))
+    parser.add_argument("--reuse", action="store_true", help="keep matching data sets")
+    parser.add_argument("--seconds", type=int, default=10, help="wrk duration per page")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    stages = args.only.split(",")
+    started = time.perf_counter()
+    print("Building data sets")
+    nows = build(sizes, reuse=args.reuse)
+    rows: list[Row] = []
+    if "sweep" in stages:
+        results = {}
+        for size in sizes:
+            print(f"Sweep at {size:,} items")
+            results[size] = run_stage(
+                "bench.sweep", "--size", str(size), "--now", nows[size], size=size
+            )
+        rows += sweep_rows(results)
+    if "delivery" in stages and DELIVERY_SIZE in sizes:
+        print(f"Delivery at {DELIVERY_SIZE:,} items")
+        rows.append(
+            delivery_row(
+                run_stage("bench.delivery", "--size", str(DELIVERY_SIZE), size=DELIVERY_SIZE)
+            )
+        )
+    if "pages" in stages:
+        size = max(sizes)
+        print(f"Pages at {size:,} items")
+        targets = {
+            "dashboard": "/",
+            "items list": "/items/",
+            "item page": f"/items/bench-{size // 2:06d}/",
+            "admin changelist": "/admin/tracker/actionitem/",
+        }
+        loads = pages.measure(
+            size=size,
+            pages=targets,
+            username=LOGIN_USERNAME,
+            password=LOGIN_PASSWORD,
+            seconds=args.seconds,
+        )
+        rows += page_rows(size, loads)
+    seconds = time.perf_counter() - started
+    command = (
+        "make bench" if len(sys.argv) == 1 else "python -m bench.run " + shlex.join(sys.argv[1:])
+    )
+    notes = [n.replace("{seconds}", str(args.seconds)) for n in NOTES]
+    text = document(
+        rows=rows, postgres=db.server_version(), command=command, seconds=seconds, notes=notes
+    )
+    write(ROOT / "bench" / "results.md", text)
+    print()
+    print(table(rows))
+    print(f"\nWritten to bench/results.md ({seconds / 60:.1f} min)")
+
+
+if __name__ == "__main__":
+    main()
