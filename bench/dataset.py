@@ -44,10 +44,7 @@ from tracker.models import (  # noqa: E402
     UpdateKind,
 )
 
-from .env import emit  # noqa: E402
-
-LOGIN_USERNAME = "bench-coordinator"
-LOGIN_PASSWORD = "bench-coordinator-password-2026"  # loopback-only benchmark account
+from .env import LOGIN_PASSWORD, LOGIN_USERNAME, emit  # noqa: E402
 
 STATUS_WEIGHTS = {
     Status.NOT_STARTED: 20,

@@ -21,6 +21,9 @@ ADMIN_DB = "postgres"
 TEMPLATE_DB = "tracker_bench_template"
 REDIS_URL = "redis://127.0.0.1:6379/9"
 QUEUE = "bench"
+# The coordinator the pages are requested as (a loopback-only benchmark account).
+LOGIN_USERNAME = "bench-coordinator"
+LOGIN_PASSWORD = "bench-coordinator-password-2026"
 
 
 def database_name(size: int) -> str:

@@ -21,8 +21,7 @@ import sys
 import time
 
 from . import db, pages
-from .dataset import LOGIN_PASSWORD, LOGIN_USERNAME
-from .env import ROOT, VAR, run_stage
+from .env import LOGIN_PASSWORD, LOGIN_USERNAME, ROOT, VAR, run_stage
 from .report import Row, document, table, write
 
 SIZES = (1_000, 10_000, 100_000)
