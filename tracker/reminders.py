@@ -29,7 +29,7 @@ from email.utils import make_msgid, parseaddr
 import holidays
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Count, F, Max, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -216,43 +216,85 @@ class DigestPlan:
     entries: list[tuple[ActionItem, str]] = field(default_factory=list)
 
 
-def _candidate_items(now: dt.datetime) -> list[ActionItem]:
+# Fields the policy reads (owner_kind, escalation_due, can_see, sorted_entries): loading only
+# these keeps a sweep over many items light.
+_POLICY_FIELDS = (
+    "key",
+    "status",
+    "marking",
+    "owner_id",
+    "due_date",
+    "cadence_days",
+    "created_at",
+    "last_update_at",
+    "next_follow_up_at",
+    "snoozed_until",
+)
+
+
+def _candidate_ids(now: dt.datetime) -> QuerySet:
+    """Open, unsnoozed items with someone to tell that could need them today (a subquery).
+
+    An item whose follow-up comes after the end of everyone's local today (at most 25 hours
+    after `now`: a local day lasts at most 25 hours) and whose due date is more than eight days
+    after `now`'s UTC date (local dates run at most one day ahead of it, due-soon marks at most
+    7 days) needs nobody today in any time zone: leaving it out here keeps the sweep's work
+    proportional to the items that are due rather than to every open item. The policy itself
+    still decides for each candidate. The later queries take this as a subquery rather than a
+    list of ids: a list of thousands of ids costs more to bind than the query costs to run.
+    """
     with_someone = (
         Q(owner__isnull=False)
         | Q(co_owners__isnull=False)
         | Q(lead_organization__coordinator__isnull=False)
     )
     not_snoozed = Q(snoozed_until__isnull=True) | Q(snoozed_until__lte=now)
-    ids = ActionItem.objects.open().filter(with_someone, not_snoozed).values("pk")
-    return list(
-        ActionItem.objects.filter(pk__in=ids)
-        .select_related("lead_organization")
-        .prefetch_related("co_owners")
+    near = (
+        Q(next_follow_up_at__isnull=True)
+        | Q(next_follow_up_at__lt=now + dt.timedelta(hours=25))
+        | Q(due_date__lte=(now + dt.timedelta(days=8)).date())
     )
+    return ActionItem.objects.open().filter(with_someone, not_snoozed, near).values("pk")
+
+
+def _candidate_items(ids: QuerySet) -> list[ActionItem]:
+    """The candidates, each with `coordinator_id` (its lead organization's) and `co_owner_ids`."""
+    items = list(
+        ActionItem.objects.filter(pk__in=ids)
+        .order_by()
+        .only(*_POLICY_FIELDS)
+        .annotate(coordinator_id=F("lead_organization__coordinator_id"))
+    )
+    co_owners: dict[int, set[int]] = defaultdict(set)
+    through = ActionItem.co_owners.through.objects.filter(actionitem_id__in=ids)
+    for item_id, user_id in through.values_list("actionitem_id", "user_id"):
+        co_owners[item_id].add(user_id)
+    for item in items:
+        item.co_owner_ids = co_owners.get(item.pk, set())
+    return items
 
 
 def _roles(items: list[ActionItem]) -> dict[int, list[tuple[ActionItem, str]]]:
     """recipient id -> (item, role); an owner who also coordinates hears as owner."""
     roles: dict[int, list[tuple[ActionItem, str]]] = defaultdict(list)
     for item in items:
-        owners = {u.pk for u in item.co_owners.all()} | ({item.owner_id} - {None})
+        owners = item.co_owner_ids | ({item.owner_id} - {None})
         for user_id in owners:
             roles[user_id].append((item, OWNER))
-        coordinator = item.lead_organization.coordinator_id
+        coordinator = item.coordinator_id
         if coordinator and coordinator not in owners:
             roles[coordinator].append((item, COORDINATOR))
     return roles
 
 
-def last_reminded(
-    *, recipient_ids: list[int], item_ids: list[int]
-) -> dict[tuple[int, int], dt.date]:
+def last_reminded(*, item_ids) -> dict[tuple[int, int], dt.date]:
     """(recipient, item) -> local day of the latest digest that carried the item.
 
-    Failed and skipped digests never reached the recipient, so they do not count.
+    `item_ids` is a list or a subquery of ids. Failed and skipped digests never reached the
+    recipient, so they do not count.
     """
     rows = (
-        ReminderItem.objects.filter(reminder__recipient_id__in=recipient_ids, item_id__in=item_ids)
+        ReminderItem.objects.filter(item_id__in=item_ids)
         .exclude(reminder__state__in=(ReminderState.FAILED, ReminderState.SKIPPED))
         .values_list("reminder__recipient_id", "item_id")
         .annotate(last=Max("reminder__local_date"))
@@ -277,18 +319,45 @@ def sorted_entries(entries: list[tuple[ActionItem, str]]) -> list[tuple[ActionIt
     )
 
 
-def _due_recipients(user_ids: list[int], now: dt.datetime) -> dict[int, tuple[object, dt.date]]:
-    """user id -> (user, local date) for those in their morning window with no row that day."""
-    users = get_user_model().objects.filter(pk__in=user_ids, is_active=True)
+# What planning reads of a recipient: the calendar, the language and the clearances.
+_RECIPIENT_FIELDS = (
+    "username",
+    "email",
+    "is_active",
+    "is_superuser",
+    "profile__country",
+    "profile__time_zone",
+    "profile__language",
+    "profile__may_see_us_only",
+    "profile__may_see_kr_only",
+    "profile__may_see_us_kr",
+)
+
+
+def _due_recipients(
+    *, ids: QuerySet, roles: dict, now: dt.datetime
+) -> dict[int, tuple[object, dt.date]]:
+    """user id -> (user, local date) for those in their morning window with no row that day.
+
+    The users are those with a role on a candidate (`ids`, a subquery): owners, co-owners and
+    lead organizations' coordinators.
+    """
+    through = ActionItem.co_owners.through.objects
+    users = get_user_model().objects.filter(
+        Q(pk__in=ActionItem.objects.filter(pk__in=ids).values("owner_id"))
+        | Q(pk__in=through.filter(actionitem_id__in=ids).values("user_id"))
+        | Q(pk__in=ActionItem.objects.filter(pk__in=ids).values("lead_organization__coordinator")),
+        is_active=True,
+    )
     due = {}
-    for user in users.select_related("profile"):
+    for user in users.select_related("profile").only(*_RECIPIENT_FIELDS):
         day = due_local_date(user=user, now=now)
-        if day is not None:
+        if day is not None and user.pk in roles:
             due[user.pk] = (user, day)
+    # Rows exist for at most a few local days around `now`: fetch those days whole.
+    days = {day for _u, day in due.values()}
     taken = set(
-        Reminder.objects.filter(
-            recipient_id__in=list(due), local_date__in={day for _u, day in due.values()}
-        ).values_list("recipient_id", "local_date")
+        Reminder.objects.filter(local_date__in=days).values_list("recipient_id", "local_date")
     )
     return {uid: (user, day) for uid, (user, day) in due.items() if (uid, day) not in taken}
 
@@ -312,10 +381,10 @@ def plan_digests(*, now: dt.datetime) -> list[DigestPlan]:
     Each holds only the items the recipient may see (releasability) and that need them today.
     A constant number of queries, whatever the number of items and recipients.
     """
-    roles = _roles(_candidate_items(now))
-    due = _due_recipients(list(roles), now)
-    item_ids = list({item.pk for uid in due for item, _role in roles[uid]})
-    last = last_reminded(recipient_ids=list(due), item_ids=item_ids)
+    ids = _candidate_ids(now)
+    roles = _roles(_candidate_items(ids))
+    due = _due_recipients(ids=ids, roles=roles, now=now)
+    last = last_reminded(item_ids=ids)
     plans = []
     for uid, (user, today) in due.items():
         entries = _entries_for(user=user, today=today, candidates=roles[uid], last=last, now=now)
@@ -328,10 +397,15 @@ def plan_digests(*, now: dt.datetime) -> list[DigestPlan]:
 # --- Claiming -------------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=4)
+def _message_domain(from_email: str) -> str:
+    # Parsing the address costs more than making the ID; a sweep makes thousands of IDs.
+    return parseaddr(from_email)[1].rpartition("@")[2] or "localhost"
+
+
 def new_message_id() -> str:
     """A Message-ID kept for every attempt, so a duplicate delivery can be recognised."""
-    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
-    return make_msgid(idstring="reminder", domain=domain)
+    return make_msgid(idstring="reminder", domain=_message_domain(settings.DEFAULT_FROM_EMAIL))
 
 
 def _enqueue(reminder_id: int) -> None:
@@ -344,31 +418,62 @@ def _enqueue(reminder_id: int) -> None:
         logger.exception("Could not enqueue reminder %s; the sweep will retry it", reminder_id)
 
 
-def claim_digest(*, plan: DigestPlan, now: dt.datetime, enqueue: bool = True) -> Reminder | None:
-    """Create the recipient's row for the day with its items; None if someone claimed it first.
+def claim_digests(
+    *, plans: list[DigestPlan], now: dt.datetime, enqueue: bool = True
+) -> list[Reminder]:
+    """Create each plan's row for its day with its items; returns the rows this call created.
 
-    The unique (recipient, local_date) constraint decides between two sweeps at once. The send
-    is enqueued only once the row is committed, so a worker never looks for a row it cannot see.
+    The unique (recipient, local_date) constraint decides between two sweeps at once: a row
+    someone else created first is left alone (the insert skips it) and its plan is dropped.
+    A constant number of statements for any number of plans. Each send is enqueued only once
+    the rows are committed, so a worker never looks for a row it cannot see.
     """
-    try:
-        with transaction.atomic():
-            reminder = Reminder.objects.create(
-                recipient=plan.recipient,
-                local_date=plan.local_date,
+    if not plans:
+        return []
+    rows = [
+        Reminder(
+            recipient_id=plan.recipient.pk,
+            local_date=plan.local_date,
+            created_at=now,
+            next_attempt_at=now,
+            send_before=plan.send_before,
+            give_up_after=settings.REMINDER_MAX_ATTEMPTS,
+            message_id=new_message_id(),
+        )
+        for plan in plans
+    ]
+    with transaction.atomic():
+        Reminder.objects.bulk_create(rows, ignore_conflicts=True)
+        # The rows that went in are those with our Message-IDs (unique per claim); the insert
+        # skipping conflicts does not report their ids.
+        ids = dict(
+            Reminder.objects.filter(
+                state=ReminderState.PENDING,
                 created_at=now,
-                next_attempt_at=now,
-                send_before=plan.send_before,
-                give_up_after=settings.REMINDER_MAX_ATTEMPTS,
-                message_id=new_message_id(),
-            )
-            ReminderItem.objects.bulk_create(
-                ReminderItem(reminder=reminder, item=item, kind=kind) for item, kind in plan.entries
-            )
-            if enqueue:
+                message_id__in=[row.message_id for row in rows],
+            ).values_list("message_id", "pk")
+        )
+        claimed = [row for row in rows if row.message_id in ids]
+        for row in claimed:
+            row.pk = ids[row.message_id]
+            row._state.adding = False
+        ours = {(r.recipient_id, r.local_date): r.pk for r in claimed}
+        ReminderItem.objects.bulk_create(
+            ReminderItem(reminder_id=reminder_id, item_id=item.pk, kind=kind)
+            for plan in plans
+            if (reminder_id := ours.get((plan.recipient.pk, plan.local_date)))
+            for item, kind in plan.entries
+        )
+        if enqueue:
+            for reminder in claimed:
                 transaction.on_commit(functools.partial(_enqueue, reminder.pk))
-    except IntegrityError:
-        return None
-    return reminder
+    return claimed
+
+
+def claim_digest(*, plan: DigestPlan, now: dt.datetime, enqueue: bool = True) -> Reminder | None:
+    """claim_digests for one plan: its row, or None if someone claimed that day first."""
+    claimed = claim_digests(plans=[plan], now=now, enqueue=enqueue)
+    return claimed[0] if claimed else None
 
 
 def _stale(cutoff: dt.datetime) -> Q:
@@ -411,11 +516,7 @@ def sweep(*, now: dt.datetime, enqueue: bool = True) -> SweepResult:
     """
     started = time.monotonic()
     requeued = requeue_stuck(now=now, enqueue=enqueue)
-    claimed = [
-        reminder
-        for plan in plan_digests(now=now)
-        if (reminder := claim_digest(plan=plan, now=now, enqueue=enqueue)) is not None
-    ]
+    claimed = claim_digests(plans=plan_digests(now=now), now=now, enqueue=enqueue)
     run = SweepRun.objects.create(
         started_at=now,
         finished_at=now + dt.timedelta(seconds=time.monotonic() - started),
