@@ -12,6 +12,7 @@ import os
 import secrets
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,20 +69,48 @@ def stage_env(size: int | None = None, **extra: str) -> dict[str, str]:
     return env
 
 
+# A database restarted under a stage (another process on a shared machine) is not a result.
+_RESTARTED = ("administrator command", "Connection refused", "server closed the connection")
+
+
 def run_stage(module: str, *args: str, size: int | None = None, **extra: str) -> dict:
-    """Run `python -m module args...` in a stage environment; its last stdout line is JSON."""
-    result = subprocess.run(
-        [sys.executable, "-m", module, *args],
-        cwd=ROOT,
-        env=stage_env(size, **extra),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"{module} {' '.join(args)} failed:\n{result.stderr[-6000:]}")
-    lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
-    return json.loads(lines[-1])
+    """Run `python -m module args...` in a stage environment; its last stdout line is JSON.
+
+    A stage cut short by a PostgreSQL restart is run again (up to three times in all); each
+    stage starts from the same data, so a rerun measures the same thing.
+    """
+    for attempt in range(3):
+        result = subprocess.run(
+            [sys.executable, "-m", module, *args],
+            cwd=ROOT,
+            env=stage_env(size, **extra),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode == 0:
+            lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
+            return json.loads(lines[-1])
+        if attempt < 2 and any(sign in result.stderr for sign in _RESTARTED):
+            print(f"  (PostgreSQL restarted under {module}; running it again)", flush=True)
+            wait_for_postgres()
+            continue
+        break
+    raise RuntimeError(f"{module} {' '.join(args)} failed:\n{result.stderr[-6000:]}")
+
+
+def wait_for_postgres(timeout: float = 120) -> None:
+    import psycopg
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with psycopg.connect(f"{PG}/postgres", connect_timeout=3):
+                return
+        except psycopg.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(1)
 
 
 def emit(data: dict) -> None:
