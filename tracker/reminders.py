@@ -29,7 +29,7 @@ from email.utils import make_msgid, parseaddr
 import holidays
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Max, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -424,9 +424,9 @@ def claim_digests(
     """Create each plan's row for its day with its items; returns the rows this call created.
 
     The unique (recipient, local_date) constraint decides between two sweeps at once: a row
-    someone else created first is left alone (the insert skips it) and its plan is dropped.
-    A constant number of statements for any number of plans. Each send is enqueued only once
-    the rows are committed, so a worker never looks for a row it cannot see.
+    someone else created first is left alone and its plan is dropped. A constant number of
+    statements for any number of plans. Each send is enqueued only once the rows are
+    committed, so a worker never looks for a row it cannot see.
     """
     if not plans:
         return []
@@ -443,20 +443,12 @@ def claim_digests(
         for plan in plans
     ]
     with transaction.atomic():
-        Reminder.objects.bulk_create(rows, ignore_conflicts=True)
-        # The rows that went in are those with our Message-IDs (unique per claim); the insert
-        # skipping conflicts does not report their ids.
-        ids = dict(
-            Reminder.objects.filter(
-                state=ReminderState.PENDING,
-                created_at=now,
-                message_id__in=[row.message_id for row in rows],
-            ).values_list("message_id", "pk")
-        )
-        claimed = [row for row in rows if row.message_id in ids]
-        for row in claimed:
-            row.pk = ids[row.message_id]
-            row._state.adding = False
+        try:
+            # Usually nobody else claimed any of these days: one insert, ids returned.
+            with transaction.atomic():
+                claimed = Reminder.objects.bulk_create(rows)
+        except IntegrityError:
+            claimed = _claim_around_conflicts(rows, now)
         ours = {(r.recipient_id, r.local_date): r.pk for r in claimed}
         ReminderItem.objects.bulk_create(
             ReminderItem(reminder_id=reminder_id, item_id=item.pk, kind=kind)
@@ -467,6 +459,24 @@ def claim_digests(
         if enqueue:
             for reminder in claimed:
                 transaction.on_commit(functools.partial(_enqueue, reminder.pk))
+    return claimed
+
+
+def _claim_around_conflicts(rows: list[Reminder], now: dt.datetime) -> list[Reminder]:
+    """Insert the rows no one else has; ours are those carrying our Message-IDs afterwards."""
+    for row in rows:
+        row.pk = None
+        row._state.adding = True
+    Reminder.objects.bulk_create(rows, ignore_conflicts=True)  # no ids back for this insert
+    ids = dict(
+        Reminder.objects.filter(
+            created_at=now, message_id__in=[row.message_id for row in rows]
+        ).values_list("message_id", "pk")
+    )
+    claimed = [row for row in rows if row.message_id in ids]
+    for row in claimed:
+        row.pk = ids[row.message_id]
+        row._state.adding = False
     return claimed
 
 
