@@ -242,6 +242,9 @@ class ActionItem(BilingualTitleMixin, models.Model):
             models.Index(fields=["status", "theme", "owner"], name="item_status_theme_owner_idx"),
             models.Index(fields=["owner", "status"], name="item_owner_status_idx"),
             models.Index(fields=["-updated_at"], name="item_updated_idx"),
+            # Admin list: the due-date drill-down (first and last due date, the years) and the
+            # paginator's count under the marking filter, as index-only scans.
+            models.Index(fields=["due_date", "marking"], name="item_due_marking_idx"),
         ]
 
     def __str__(self) -> str:

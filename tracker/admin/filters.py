@@ -72,3 +72,29 @@ class DueSoonFilter(admin.SimpleListFilter):
         today = timezone.localdate()
         until = today + dt.timedelta(days=int(self.value()))
         return queryset.filter(status__in=OPEN_STATUSES, due_date__gte=today, due_date__lte=until)
+
+
+class FewRelatedOnlyFilter(admin.RelatedOnlyFieldListFilter):
+    """Related objects in the list (owners, recipients), offered only while they are few.
+
+    With thousands of owners the sidebar would list every one of them on every page view
+    (a query for all of them and most of the page's weight). Past MAX_CHOICES the filter hides
+    itself; the lookup it stands for (e.g. `?owner__id__exact=5`, as links use) still works.
+    """
+
+    MAX_CHOICES = 50
+
+    def field_choices(self, field, request, model_admin):
+        related = (
+            model_admin.get_queryset(request)
+            .order_by()
+            .values_list(f"{self.field_path}__pk", flat=True)
+            .distinct()
+        )
+        ids = [pk for pk in related[: self.MAX_CHOICES + 1] if pk is not None]
+        if len(ids) > self.MAX_CHOICES:
+            return []
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        return field.get_choices(
+            include_blank=False, limit_choices_to={"pk__in": ids}, ordering=ordering
+        )

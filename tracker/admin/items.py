@@ -26,7 +26,7 @@ from tracker.models import ActionItem
 from tracker.releasability import visible_filter
 
 from . import actions
-from .filters import DueSoonFilter, OverdueFilter, StatusGroupFilter
+from .filters import DueSoonFilter, FewRelatedOnlyFilter, OverdueFilter, StatusGroupFilter
 from .forms import AdminActionItemForm, AdminStatusUpdateForm
 from .imports import ActionItemResource
 from .item_page import item_page_context
@@ -72,7 +72,7 @@ class ActionItemAdmin(ImportMixin, ExportActionMixin, SimpleHistoryAdmin):
         "theme",
         "source",
         "lead_organization",
-        ("owner", admin.RelatedOnlyFieldListFilter),
+        ("owner", FewRelatedOnlyFilter),
         "lead_organization__country",
         OverdueFilter,
         DueSoonFilter,

@@ -15,6 +15,8 @@ from tracker import reminders, workflow
 from tracker.models import Reminder, ReminderItem, ReminderKind, ReminderState
 from tracker.releasability import visible_filter
 
+from .filters import FewRelatedOnlyFilter
+
 
 class KindFilter(admin.SimpleListFilter):
     title = gettext_lazy("kind")
@@ -69,7 +71,7 @@ class ReminderAdmin(admin.ModelAdmin):
     list_filter = [
         "state",
         KindFilter,
-        ("recipient", admin.RelatedOnlyFieldListFilter),
+        ("recipient", FewRelatedOnlyFilter),
         "local_date",
         "sent_at",
     ]
