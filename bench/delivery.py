@@ -70,6 +70,33 @@ def forget(now) -> None:
     SweepRun.objects.filter(started_at=now).delete()
 
 
+def build_rate(now, sample: int = 200) -> float:
+    """Digests per second one process builds (render text + HTML, MIME-encode), no SMTP or DB.
+
+    Not a goal: it shows how much of the delivery time is making each message, which the floor
+    (replaying finished bytes) never does.
+    """
+    from tracker import delivery, emails
+    from tracker.reminders import recipient_language, recipient_zone
+
+    rows = list(
+        Reminder.objects.filter(created_at=now).select_related("recipient__profile")[:sample]
+    )
+    prepared = [(r, delivery.current_entries(r)) for r in rows]
+    started = time.perf_counter()
+    for reminder, entries in prepared:
+        user = reminder.recipient
+        message = emails.build_digest(
+            reminder=reminder,
+            entries=entries,
+            zone=recipient_zone(user),
+            language=recipient_language(user),
+            now=now,
+        )
+        message.message().as_bytes()
+    return len(prepared) / (time.perf_counter() - started)
+
+
 def measure() -> dict:
     VAR.mkdir(parents=True, exist_ok=True)
     with Sink(VAR / "sink-spool.pickle") as sink:
@@ -91,6 +118,7 @@ def measure() -> dict:
             sent = Reminder.objects.filter(created_at=now, state=ReminderState.SENT).count()
         finally:
             stop_worker(worker)
+        building = build_rate(now)
         messages = sink.take()
         floor = plain_loop(sink.port, messages)
         accepted = sink.received
@@ -102,6 +130,7 @@ def measure() -> dict:
         "ours": {"seconds": ours, "rate": claimed / ours},
         "floor": {"seconds": floor, "rate": len(messages) / floor, "accepted": accepted},
         "mean_message_bytes": sum(sizes) / max(len(sizes), 1),
+        "build_rate": building,
     }
 
 
