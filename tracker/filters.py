@@ -33,8 +33,9 @@ SEARCH_MAX_LENGTH = 200
 # dropped before any filter sees it.
 PARAM_MAX_LENGTH = 1000
 DEFAULT_SORT = "key"
-# The filters shown as a select, in the page's order.
-SELECTS = ("theme", "source", "lead", "owner", "country", "priority", "sort")
+# The filters shown as a select, in the page's order. The owner is typed (a user name): with
+# thousands of owners a select would be most of the page's weight, and unusable.
+SELECTS = ("theme", "source", "lead", "country", "priority", "sort")
 
 SORTS = [
     ("key", _("Key")),
@@ -220,6 +221,11 @@ class ItemFilter(django_filters.FilterSet):
             for name in SELECTS
         } | {
             "q": {"id": "id_q", "label": form.fields["q"].label, "value": form["q"].value() or ""},
+            "owner": {
+                "id": "id_owner",
+                "label": form.fields["owner"].label,
+                "value": form["owner"].value() or "",
+            },
             "status": {"label": form.fields["status"].label, "options": self.choices_of("status")},
             "overdue": {
                 "id": "id_overdue",

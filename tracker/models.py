@@ -424,6 +424,13 @@ class Reminder(models.Model):
                 condition=Q(state="pending"),
                 name="reminder_pending_idx",
             ),
+            # The dashboard's count of pending and failed digests, on every view: a few rows
+            # among years of sent ones.
+            models.Index(
+                fields=["state"],
+                condition=Q(state__in=["pending", "failed"]),
+                name="reminder_unsettled_idx",
+            ),
         ]
 
     def __str__(self) -> str:

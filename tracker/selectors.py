@@ -63,15 +63,16 @@ def change_stamp() -> tuple:
     return row or ()  # no items: nothing to show, whatever was there before
 
 
-def names(*, owners: QuerySet) -> tuple:
-    """Every name the list's filter form shows (themes, sources, organizations, `owners`), for a
-    cache key: a renamed theme or organization then shows at once, though no item changed.
-    Four small tables, read as plain tuples."""
+def names() -> tuple:
+    """Every name the list's filter form shows (themes, sources, organizations), for a cache
+    key: a renamed theme or organization then shows at once, though no item changed. Three
+    small tables, read as plain tuples. (Owners are typed, not listed: no names of theirs.)"""
     return (
         tuple(Theme.objects.order_by("pk").values_list("pk", "title_en", "title_ko")),
-        tuple(Source.objects.order_by("pk").values_list("pk", "key", "title_en", "title_ko")),
+        tuple(
+            Source.objects.order_by("pk").values_list("pk", "key", "date", "title_en", "title_ko")
+        ),
         tuple(Organization.objects.order_by("pk").values_list("pk", "key", "name_en", "name_ko")),
-        tuple(owners.values_list("pk", "username")),
     )
 
 

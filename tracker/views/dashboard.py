@@ -87,15 +87,14 @@ def _context(request, *, now, stamp, themes, orgs) -> dict:
 def dashboard(request):
     now = timezone.now()
     stamp = selectors.change_stamp()
-    # Names are read on every request (two small tables) so a renamed theme or organization
-    # shows at once, even while the items have not changed.
-    themes = list(Theme.objects.order_by("source__date", "source__key", "order", "key"))
-    orgs = list(Organization.objects.all())
-    names = [(t.pk, t.title_en, t.title_ko) for t in themes] + [
-        (o.pk, o.key, o.name_en, o.name_ko) for o in orgs
-    ]
+    # Names are read on every request (plain tuples of small tables) so a renamed theme or
+    # organization shows at once, even while the items have not changed; the objects
+    # themselves are loaded only to render.
+    names = selectors.names()
 
     def render_parts() -> tuple[str, str]:
+        themes = list(Theme.objects.order_by("source__date", "source__key", "order", "key"))
+        orgs = list(Organization.objects.all())
         context = _context(request, now=now, stamp=stamp, themes=themes, orgs=orgs)
         return (
             render_to_string("tracker/includes/dashboard_cards.html", context),

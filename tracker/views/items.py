@@ -11,7 +11,7 @@ from django.utils.safestring import mark_safe
 
 from .. import selectors
 from ..exports import csv_lines
-from ..filters import SELECTS, ItemFilter, clean_params, owner_choices
+from ..filters import SELECTS, ItemFilter, clean_params
 from .common import PER_PAGE, CachedCountPaginator, cached_render, item_url, visible_items
 
 
@@ -45,7 +45,7 @@ def _list_content(request) -> str:
 def item_list(request):
     content = cached_render(
         request,
-        parts=("list-html", request.GET.urlencode(), selectors.names(owners=owner_choices())),
+        parts=("list-html", request.GET.urlencode(), selectors.names()),
         stamp=selectors.change_stamp(),
         render=lambda: _list_content(request),
     )
