@@ -21,7 +21,7 @@ import sys
 import time
 
 from . import db, pages
-from .env import LOGIN_PASSWORD, LOGIN_USERNAME, ROOT, VAR, run_stage
+from .env import LOGIN_PASSWORD, LOGIN_USERNAME, ROOT, VAR, run_stage, wait_for_postgres
 from .report import Row, document, table, write
 
 SIZES = (1_000, 10_000, 100_000)
@@ -234,6 +234,8 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",")]
     stages = args.only.split(",")
     started = time.perf_counter()
+    wait_for_postgres()
+    postgres = db.server_version()
     print("Building data sets")
     nows = build(sizes, reuse=args.reuse)
     rows: list[Row] = []
@@ -271,9 +273,7 @@ def main() -> None:
         "make bench" if len(sys.argv) == 1 else "python -m bench.run " + shlex.join(sys.argv[1:])
     )
     notes = [n.replace("{seconds}", str(args.seconds)) for n in NOTES]
-    text = document(
-        rows=rows, postgres=db.server_version(), command=command, seconds=seconds, notes=notes
-    )
+    text = document(rows=rows, postgres=postgres, command=command, seconds=seconds, notes=notes)
     write(ROOT / "bench" / "results.md", text)
     print()
     print(table(rows))
