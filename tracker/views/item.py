@@ -13,8 +13,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -22,7 +24,7 @@ from .. import workflow
 from ..forms import OnTrackForm, SnoozeForm, StatusForm, UpdateForm
 from ..models import ActionItem, Status
 from ..reminders import item_reminder_log
-from .common import visible_item_or_404
+from .common import cached_render, visible_item_or_404
 
 REMINDERS_SHOWN = 50
 
@@ -36,12 +38,62 @@ def _blank_forms(item: ActionItem) -> dict[str, forms.Form]:
     }
 
 
+def _facts(item: ActionItem, updates: list, reminders: list) -> tuple:
+    """Everything the page's main column shows, as plain values: its cache key, so any change
+    to the item, its source, theme, organizations, owners, timeline or reminder log (names
+    included) renders it afresh."""
+    own = tuple(getattr(item, f.attname) for f in item._meta.concrete_fields)
+    related = (
+        tuple(getattr(item.source, f.attname) for f in item.source._meta.concrete_fields),
+        (item.theme.title_en, item.theme.title_ko),
+        (item.lead_organization.key, item.lead_organization.name_en),
+        (item.lead_organization.name_ko, item.lead_organization.country),
+        item.owner.get_username() if item.owner else None,
+        tuple(u.get_username() for u in item.co_owners.all()),
+        tuple((o.name_en, o.name_ko) for o in item.partner_organizations.all()),
+    )
+    timeline = tuple(
+        (u.pk, u.kind, u.from_status, u.to_status, u.note, u.created_at, u.author_id)
+        + ((u.author.get_username(),) if u.author else ())
+        for u in updates
+    )
+    log = tuple(
+        (e.pk, e.kind, e.reminder.state, e.reminder.local_date, e.reminder.sent_at)
+        + (e.reminder.recipient.get_username(),)
+        for e in reminders
+    )
+    return own, related, timeline, log
+
+
+def _forms_html(request, item: ActionItem, page_forms: dict, bound: dict | None) -> dict:
+    """Each form as HTML. Blank forms depend only on the item's status and version (and the
+    language): rendered once per version; Django's form templates cost more than the rest."""
+
+    def render_all() -> dict:
+        return {name: str(form.as_div()) for name, form in page_forms.items()}
+
+    if bound or not page_forms:
+        return render_all()
+    parts = ("item-forms", item.pk, item.version, item.status)
+    return cached_render(request, parts=parts, stamp=(), render=render_all)
+
+
 def _render(request, item: ActionItem, *, bound: dict | None = None, status: int = 200):
     """The item page; `bound` holds a refused form, shown with its errors (also summed up at the
     top, since a form for a closed item is not on the page)."""
     can_update = workflow.may_update(request.user, item)
     page_forms = {**_blank_forms(item), **(bound or {})} if can_update else {}
-    reminders = item_reminder_log(item=item)[:REMINDERS_SHOWN]
+    updates = list(item.updates.select_related("author"))
+    reminders = list(item_reminder_log(item=item)[:REMINDERS_SHOWN])
+    today = timezone.localdate()
+
+    def render_main() -> str:
+        context = {"item": item, "updates": updates, "reminders": reminders, "today": today}
+        return render_to_string("tracker/includes/item_main.html", context, request=request)
+
+    main = cached_render(
+        request, parts=("item-main", _facts(item, updates, reminders)), stamp=(), render=render_main
+    )
     needing_note = [
         Status(s).label
         for s in workflow.allowed_transitions(item.status)
@@ -49,15 +101,18 @@ def _render(request, item: ActionItem, *, bound: dict | None = None, status: int
     ]
     context = {
         "item": item,
-        "updates": item.updates.select_related("author"),
-        "reminders": reminders,
+        "main": mark_safe(main),  # noqa: S308 -- our own template's output, escaped there
         "can_update": can_update,
         "forms": page_forms,
+        "form_html": {
+            name: mark_safe(html)  # noqa: S308 -- Django's form rendering, escaped there
+            for name, html in _forms_html(request, item, page_forms, bound).items()
+        },
         "needing_note": needing_note,
         "refused": [
             e for f in (bound or {}).values() for errors in f.errors.values() for e in errors
         ],
-        "today": timezone.localdate(),
+        "today": today,
     }
     return render(request, "tracker/item_detail.html", context, status=status)
 
