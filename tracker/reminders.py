@@ -442,24 +442,29 @@ def claim_digests(
         )
         for plan in plans
     ]
-    with transaction.atomic():
-        try:
-            # Usually nobody else claimed any of these days: one insert, ids returned.
-            with transaction.atomic():
-                claimed = Reminder.objects.bulk_create(rows)
-        except IntegrityError:
+    try:
+        # Usually nobody else claimed any of these days: one insert, ids returned.
+        with transaction.atomic():
+            claimed = Reminder.objects.bulk_create(rows)
+            _add_entries(plans, claimed, enqueue=enqueue)
+    except IntegrityError:
+        with transaction.atomic():
             claimed = _claim_around_conflicts(rows, now)
-        ours = {(r.recipient_id, r.local_date): r.pk for r in claimed}
-        ReminderItem.objects.bulk_create(
-            ReminderItem(reminder_id=reminder_id, item_id=item.pk, kind=kind)
-            for plan in plans
-            if (reminder_id := ours.get((plan.recipient.pk, plan.local_date)))
-            for item, kind in plan.entries
-        )
-        if enqueue:
-            for reminder in claimed:
-                transaction.on_commit(functools.partial(_enqueue, reminder.pk))
+            _add_entries(plans, claimed, enqueue=enqueue)
     return claimed
+
+
+def _add_entries(plans: list[DigestPlan], claimed: list[Reminder], *, enqueue: bool) -> None:
+    ours = {(r.recipient_id, r.local_date): r.pk for r in claimed}
+    ReminderItem.objects.bulk_create(
+        ReminderItem(reminder_id=reminder_id, item_id=item.pk, kind=kind)
+        for plan in plans
+        if (reminder_id := ours.get((plan.recipient.pk, plan.local_date)))
+        for item, kind in plan.entries
+    )
+    if enqueue:
+        for reminder in claimed:
+            transaction.on_commit(functools.partial(_enqueue, reminder.pk))
 
 
 def _claim_around_conflicts(rows: list[Reminder], now: dt.datetime) -> list[Reminder]:
