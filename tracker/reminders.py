@@ -233,7 +233,7 @@ _POLICY_FIELDS = (
 
 
 def _candidate_ids(now: dt.datetime) -> QuerySet:
-    """Open, unsnoozed items with someone to tell that could need them today (a subquery).
+    """Open, unsnoozed items that could need someone today (a subquery).
 
     An item whose follow-up comes after the end of everyone's local today (at most 25 hours
     after `now`: a local day lasts at most 25 hours) and whose due date is more than eight days
@@ -242,19 +242,16 @@ def _candidate_ids(now: dt.datetime) -> QuerySet:
     proportional to the items that are due rather than to every open item. The policy itself
     still decides for each candidate. The later queries take this as a subquery rather than a
     list of ids: a list of thousands of ids costs more to bind than the query costs to run.
+    Items with nobody to tell simply give no roles (_roles); asking for someone here would
+    join the co-owners and organizations into a query the later ones repeat as a subquery.
     """
-    with_someone = (
-        Q(owner__isnull=False)
-        | Q(co_owners__isnull=False)
-        | Q(lead_organization__coordinator__isnull=False)
-    )
     not_snoozed = Q(snoozed_until__isnull=True) | Q(snoozed_until__lte=now)
     near = (
         Q(next_follow_up_at__isnull=True)
         | Q(next_follow_up_at__lt=now + dt.timedelta(hours=25))
         | Q(due_date__lte=(now + dt.timedelta(days=8)).date())
     )
-    return ActionItem.objects.open().filter(with_someone, not_snoozed, near).values("pk")
+    return ActionItem.objects.open().filter(not_snoozed, near).values("pk")
 
 
 def _candidate_items(ids: QuerySet) -> list[ActionItem]:
