@@ -68,7 +68,11 @@ def names() -> tuple:
     key: a renamed theme or organization then shows at once, though no item changed. Three
     small tables, read as plain tuples. (Owners are typed, not listed: no names of theirs.)"""
     return (
-        tuple(Theme.objects.order_by("pk").values_list("pk", "title_en", "title_ko")),
+        tuple(
+            Theme.objects.order_by("pk").values_list(
+                "pk", "title_en", "title_ko", "source_id", "order", "key"
+            )
+        ),
         tuple(
             Source.objects.order_by("pk").values_list("pk", "key", "date", "title_en", "title_ko")
         ),
@@ -218,17 +222,21 @@ def dashboard_numbers(*, user, now: dt.datetime, stamp: tuple | None = None) -> 
 
 def reminder_counts(*, user) -> dict[str, int]:
     """Pending and failed digests that carry at least one item the user may see."""
+    counts = {ReminderState.PENDING.value: 0, ReminderState.FAILED.value: 0}
+    unsettled = Reminder.objects.filter(state__in=(ReminderState.PENDING, ReminderState.FAILED))
+    # Usually there are none: one look at a small index answers, and the join below (whose
+    # planning alone costs more than that) runs only when there is something to count.
+    if not unsettled.exists():
+        return counts
     visible_entry = ReminderItem.objects.filter(reminder=OuterRef("pk")).filter(
         visible_filter(user, prefix="item__")
     )
     rows = (
-        Reminder.objects.filter(state__in=(ReminderState.PENDING, ReminderState.FAILED))
-        .filter(Exists(visible_entry))
+        unsettled.filter(Exists(visible_entry))
         .order_by()
         .values_list("state")
         .annotate(n=Count("id"))
     )
-    counts = {ReminderState.PENDING.value: 0, ReminderState.FAILED.value: 0}
     counts.update(dict(rows))
     return counts
 
