@@ -6,6 +6,10 @@ from functools import partial, update_wrapper
 
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.admin import helpers
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.http import HttpResponseBadRequest
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
@@ -13,6 +17,29 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 
 from . import two_factor
+
+PLAIN_TEXT = "text/plain; charset=utf-8"
+
+
+def _bad_input(request, view) -> str | None:
+    """Why this request is refused before Django's admin sees it, or None.
+
+    Django's admin answers these with a server error: a NUL in the query string reaches
+    PostgreSQL (which refuses it) through list filters and autocomplete, and a selected id that
+    is not one of the model's keys fails the action's query.
+    """
+    for key, values in request.GET.lists():
+        if "\x00" in key or any("\x00" in value for value in values):
+            return _("The address holds a NUL character.")
+    model_admin = getattr(view, "__self__", None)
+    if request.method == "POST" and isinstance(model_admin, admin.ModelAdmin):
+        key_field = model_admin.model._meta.pk
+        try:
+            for value in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME):
+                key_field.run_validators(key_field.to_python(value))
+        except ValidationError:
+            return _("The selection holds something that is not a row of this list.")
+    return None
 
 
 class TrackerAdminSite(admin.AdminSite):
@@ -30,6 +57,9 @@ class TrackerAdminSite(admin.AdminSite):
         sign_out = never_cache(csrf_protect(view))
 
         def behind_second_factor(request, *args, **kwargs):
+            refusal = _bad_input(request, view)
+            if refusal:
+                return HttpResponseBadRequest(str(refusal), content_type=PLAIN_TEXT)
             if two_factor.second_factor_missing(request):
                 if request.path == reverse("admin:logout", current_app=self.name):
                     return sign_out(request, *args, **kwargs)
@@ -46,6 +76,27 @@ class TrackerAdminSite(admin.AdminSite):
             **(extra_context or {}),
         }
         return super().login(request, context)
+
+    def get_log_entries(self, request):
+        """The index's “Recent actions”, less the items this user may no longer see: an entry
+        keeps the item's title (“key: title”) after its marking or the user's clearance changes."""
+        from django.contrib.contenttypes.models import ContentType
+        from django.db.models import CharField
+        from django.db.models.functions import Cast
+
+        from .models import ActionItem
+
+        item_type = ContentType.objects.get_for_model(ActionItem)
+        visible = (
+            ActionItem.objects.visible_to(request.user)
+            .annotate(text_pk=Cast("pk", CharField()))
+            .values("text_pk")
+        )
+        return (
+            super()
+            .get_log_entries(request)
+            .exclude(Q(content_type=item_type) & ~Q(object_id__in=visible))
+        )
 
     def get_urls(self):
         view = partial(two_factor.two_factor_view, site=self)

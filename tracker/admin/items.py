@@ -19,7 +19,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export.admin import ExportActionMixin, ImportMixin
 from import_export.formats.base_formats import CSV
-from simple_history.admin import SimpleHistoryAdmin
 
 from tracker import workflow
 from tracker.models import ActionItem
@@ -28,6 +27,7 @@ from tracker.releasability import visible_filter
 from . import actions
 from .filters import DueSoonFilter, FewRelatedOnlyFilter, OverdueFilter, StatusGroupFilter
 from .forms import AdminActionItemForm, AdminStatusUpdateForm
+from .history import CheckedHistoryAdmin
 from .imports import ActionItemResource
 from .item_page import item_page_context
 
@@ -44,7 +44,7 @@ class ReleasabilityFilter(admin.ChoicesFieldListFilter):
 
 
 @admin.register(ActionItem)
-class ActionItemAdmin(ImportMixin, ExportActionMixin, SimpleHistoryAdmin):
+class ActionItemAdmin(ImportMixin, ExportActionMixin, CheckedHistoryAdmin):
     form = AdminActionItemForm
     change_form_template = "admin/tracker/actionitem/change_form.html"
     import_export_change_list_template = "admin/import_export/change_list_import_export.html"

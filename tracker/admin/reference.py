@@ -7,13 +7,14 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin  # registers Django's user admin first
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
-from simple_history.admin import SimpleHistoryAdmin
 
 from tracker.models import Organization, Profile, Source, Theme
 
+from .history import CheckedHistoryAdmin
+
 
 @admin.register(Source)
-class SourceAdmin(SimpleHistoryAdmin):
+class SourceAdmin(CheckedHistoryAdmin):
     list_display = ["key", "title_en", "publisher", "date"]
     search_fields = ["key", "title_en", "title_ko", "publisher"]
     date_hierarchy = "date"

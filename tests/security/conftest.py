@@ -1,0 +1,19 @@
+"""Fixtures of the security tests, and the line they add to the summary of every `make test` run."""
+
+from tests.support.admin import (  # noqa: F401
+    as_coordinator,
+    coordinator,
+    otp_admin_client,
+    signed_in,
+)
+from tests.support.leaks import REPORT, leak_world  # noqa: F401
+from tests.support.pages import fresh_cache, world  # noqa: F401
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if "pairs" in REPORT:
+        terminalreporter.write_sep("-", "security")
+        terminalreporter.write_line(
+            f"leak matrix: {REPORT['pairs']} (user, exit) pairs checked, "
+            f"{REPORT['leaks']} leaks, {REPORT['errors']} server errors"
+        )

@@ -1,0 +1,80 @@
+"""Regressions found by the leak matrix and the bad-input tests in the admin: what they were,
+and that they stay fixed."""
+
+import pytest
+from django.contrib.admin.models import CHANGE, LogEntry
+
+from tests.support.admin import CHANGELIST, item_url, text_of
+from tests.support.state import database_state
+from tracker.models import Marking, Status
+
+
+def test_recent_actions_do_not_name_an_item_the_user_may_no_longer_see(
+    signed_in, coordinator, item_factory
+):
+    """The index's “Recent actions” showed the title of every item the user once edited, even
+    after the item was re-marked for the other side only."""
+    kept = item_factory("kept", title_en="Still releasable plan")
+    remarked = item_factory("remarked", title_en="Now ROK only plan")
+    LogEntry.objects.log_actions(
+        user_id=coordinator.pk, queryset=[kept, remarked], action_flag=CHANGE, change_message=""
+    )
+    remarked.marking = Marking.KR_ONLY
+    remarked.save()
+    page = text_of(signed_in(coordinator).get("/admin/"))
+    assert "Still releasable plan" in page
+    assert "Now ROK only plan" not in page
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "q=%00",
+        "marking__exact=%00",
+        "lead_organization__country__exact=US%00",
+        "status=open&theme__id__exact=%00",
+        "%00=1",
+    ],
+)
+def test_a_nul_in_an_admin_query_string_is_refused_plainly(as_coordinator, item_factory, query):
+    """PostgreSQL refuses a NUL in text: list filters and autocomplete answered 500."""
+    item_factory("an-item")
+    for path in (CHANGELIST, "/admin/tracker/reminder/"):
+        response = as_coordinator.get(f"{path}?{query}")
+        assert response.status_code == 400
+        assert "NUL" in text_of(response)
+    search = "app_label=tracker&model_name=actionitem&field_name=owner&term=%00"
+    assert as_coordinator.get(f"/admin/autocomplete/?{search}").status_code == 400
+
+
+@pytest.mark.parametrize("selected", ["abc", "\x00", "9" * 25, "1.5"])
+def test_an_action_on_ids_that_are_not_rows_is_refused_and_changes_nothing(
+    as_coordinator, item_factory, selected
+):
+    """A selected id that is not a number (or too large for the database) was a 500."""
+    item = item_factory("an-item")
+    before = database_state()
+    data = {
+        "action": "change_status",
+        "_selected_action": [str(item.pk), selected],
+        "index": "0",
+        "apply": "1",
+        "to_status": Status.IMPLEMENTED,
+        "note": "closing",
+    }
+    response = as_coordinator.post(CHANGELIST, data)
+    assert response.status_code == 400
+    assert "not a row of this list" in text_of(response)
+    assert database_state() == before
+
+
+@pytest.mark.parametrize("version", ["abc", "9" * 25, "-1x"])
+def test_a_version_page_with_an_id_that_cannot_be_one_is_a_404(
+    signed_in, user_factory, item_factory, source, version
+):
+    """simple-history looked the version up as given and raised on “abc”."""
+    client = signed_in(user_factory("root", role=None, superuser=True))
+    item = item_factory("an-item")
+    assert client.get(item_url(item, f"history/{version}/")).status_code == 404
+    assert client.get(f"/admin/tracker/source/{source.pk}/history/{version}/").status_code == 404
+    assert client.get(f"/admin/tracker/source/{version}/history/1/").status_code == 404
