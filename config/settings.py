@@ -261,18 +261,23 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # Login throttling (django-axes): lock a username from one address, so one user's typos cannot
-# lock out everyone behind the same proxy; the client address comes from X-Forwarded-For.
+# lock out everyone behind the same proxy. Behind AXES_PROXY_COUNT reverse proxies the client's
+# address is read from X-Forwarded-For by tracker.throttling (django-ipware is not installed, so
+# axes' own AXES_IPWARE_* settings would do nothing); with 0 the header is ignored.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+TRUSTED_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "tracker.throttling.client_ip"
 AXES_VERBOSE = False
 
 # Two-factor (TOTP) for staff in the admin; `make demo` turns it off and says so on the login page.
 ADMIN_REQUIRE_OTP = env.bool("ADMIN_REQUIRE_OTP", default=True)
 OTP_TOTP_ISSUER = "Recommendations Tracker"
+# The device admin never shows a secret or QR code: whoever reads it could copy someone's
+# authenticator (and its views would fail with a server error on a missing device).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # --- Logging --------------------------------------------------------------------------------------
 LOGGING = {
