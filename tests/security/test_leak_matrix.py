@@ -1,0 +1,198 @@
+"""The leak matrix: no user ever sees the text of an item outside their markings, at any exit.
+
+Users: an owner, a reader and a coordinator of each country, a reader with no clearances, a
+superuser and an anonymous visitor. Exits: every URL pattern the project has (walked from the
+resolver, so a new page is checked, or fails the test until it is given objects to open), admin
+search, autocomplete, list filters, actions, export and history, the status pages' search and
+CSV export, the calendar feed, signed links, the refused-form pages, and each user's digest. The
+admin runs with ADMIN_REQUIRE_OTP off here (its own tests cover the second factor); releasability
+does not depend on it.
+
+The run's summary prints how many (user, exit) pairs were checked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlencode
+
+from django.apps import apps
+from django.contrib import admin
+from django.core import mail
+from django.test import RequestFactory
+
+from tests.admin.test_import_export import export_form
+from tests.support.exits import every_path
+from tests.support.leaks import (
+    ANONYMOUS,
+    MARKERS,
+    REPORT,
+    SEARCH_TERMS,
+    SEES,
+    SUPERUSER,
+    LeakWorld,
+    leaked,
+    message_text,
+    objects_for,
+    response_text,
+)
+from tracker import delivery, reminders
+from tracker.models import ActionItem, Marking, Reminder
+
+ITEM_FORMS = ("update", "status", "snooze", "on-track")
+SWEEP_TIMES = (  # 09:30 in New York on a Monday, then 09:30 in Seoul the next morning
+    dt.datetime(2026, 12, 7, 14, 30, tzinfo=dt.UTC),
+    dt.datetime(2026, 12, 8, 0, 30, tzinfo=dt.UTC),
+)
+
+
+def _autocomplete_sources() -> list[tuple[str, str, str]]:
+    """One (app_label, model_name, field_name) whose target each searchable admin model is."""
+    found: dict[type, tuple[str, str, str]] = {}
+    for model in apps.get_models():
+        for field in [*model._meta.fields, *model._meta.many_to_many]:
+            target = field.remote_field.model if field.remote_field else None
+            target_admin = admin.site._registry.get(target)
+            if target_admin and target_admin.search_fields and target not in found:
+                found[target] = (model._meta.app_label, model._meta.model_name, field.name)
+    return list(found.values())
+
+
+def _searches() -> list[str]:
+    """Admin search on every searchable list, autocomplete to every searchable model, and the
+    status pages' search and export, for a word part every item's text shares."""
+    paths = []
+    for term in SEARCH_TERMS:
+        paths += [
+            f"/items/?{urlencode({'q': term})}",
+            f"/items/export.csv?{urlencode({'q': term})}",
+        ]
+        for model, model_admin in admin.site._registry.items():
+            if model_admin.search_fields:
+                opts = model._meta
+                paths.append(f"/admin/{opts.app_label}/{opts.model_name}/?{urlencode({'q': term})}")
+        for app_label, model_name, field_name in _autocomplete_sources():
+            query = {
+                "app_label": app_label,
+                "model_name": model_name,
+                "field_name": field_name,
+                "term": term,
+            }
+            paths.append(f"/admin/autocomplete/?{urlencode(query)}")
+    paths += [f"/admin/tracker/actionitem/?marking__exact={m}" for m in Marking.values]
+    return paths
+
+
+def _action_names(world: LeakWorld) -> dict[type, list[str]]:
+    request = RequestFactory().get("/admin/")
+    request.user = world.users[SUPERUSER]
+    return {
+        model: list(admin.site._registry[model].get_actions(request))
+        for model in (ActionItem, Reminder)
+    }
+
+
+def _posts(world: LeakWorld) -> list[tuple[str, dict]]:
+    """Posts that change nothing but show items: action confirmation pages, the admin export, and
+    the item forms sent empty (refused, so the page comes back with its errors)."""
+    items = list(world.items.values())
+    pks = [item.pk for item in items]
+    posts = []
+    for model, names in _action_names(world).items():
+        changelist = f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
+        selected = pks if model is ActionItem else [r.pk for r in world.reminders.values()]
+        posts += [
+            (changelist, {"action": name, "_selected_action": selected, "index": "0"})
+            for name in names
+        ]
+    posts += [
+        ("/admin/tracker/actionitem/export/", export_form()),
+        ("/admin/tracker/actionitem/export/", export_form(export_items=pks)),
+    ]
+    for item in items:
+        posts += [(f"/items/{item.key}/{form}/", {}) for form in ITEM_FORMS]
+        posts.append((f"/admin/tracker/actionitem/{item.pk}/post-update/", {}))
+    return posts
+
+
+class Matrix:
+    def __init__(self):
+        self.pairs = 0
+        self.leaks: list[str] = []
+        self.errors: list[str] = []
+
+    def check(self, name: str, exit_: str, hidden: list[str], text: str) -> None:
+        self.pairs += 1
+        for word in leaked(text, hidden):
+            self.leaks.append(f"{name} saw “{word}” at {exit_}")
+
+    def request(self, client, name: str, hidden: list[str], method: str, path: str, data=None):
+        try:
+            response = client.get(path) if method == "GET" else client.post(path, data or {})
+        except Exception as error:  # a 500: recorded, and the walk goes on
+            self.pairs += 1
+            self.errors.append(f"{name} {method} {path}: {error!r}")
+            return
+        if response.status_code >= 500:
+            self.errors.append(f"{name} {method} {path}: {response.status_code}")
+        self.check(
+            name, f"{method} {path} ({response.status_code})", hidden, response_text(response)
+        )
+
+
+def _walk_pages(world: LeakWorld, matrix: Matrix) -> None:
+    searches, posts = _searches(), _posts(world)
+    for name in SEES:
+        client = world.client_for(name)
+        hidden = world.hidden_markers(name)
+        paths, unfilled = every_path(objects_for(world, name))
+        assert not unfilled, "URL patterns the leak matrix cannot fill:\n" + "\n".join(unfilled)
+        for path in paths + searches:
+            matrix.request(client, name, hidden, "GET", path)
+        for path, data in posts:
+            matrix.request(client, name, hidden, "POST", path, data)
+
+
+def _sent_digests(world: LeakWorld, matrix: Matrix) -> None:
+    """Each user's pending digest (holding every item), then the sweeps' own digests, sent."""
+    mail.outbox.clear()
+    for reminder in world.reminders.values():
+        delivery.deliver(reminder_id=reminder.pk, now=world.now)
+    for now in SWEEP_TIMES:
+        for claimed in reminders.sweep(now=now, enqueue=False).claimed:
+            delivery.deliver(reminder_id=claimed.pk, now=now)
+    by_address = {user.email: name for name, user in world.users.items()}
+    for message in mail.outbox:
+        (address,) = message.to
+        name = by_address[address]
+        matrix.check(
+            name, f"digest to {address}", world.hidden_markers(name), message_text(message)
+        )
+    sent_to = {by_address[m.to[0]] for m in mail.outbox}
+    assert sent_to == set(SEES) - {ANONYMOUS}, sent_to  # each user got at least one digest
+
+
+def test_no_user_sees_an_item_outside_their_markings_at_any_exit(leak_world, settings):
+    settings.ADMIN_REQUIRE_OTP = False
+    settings.REMINDER_ONLY_WORKING_DAYS = False
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    matrix = Matrix()
+    _walk_pages(leak_world, matrix)
+    _sent_digests(leak_world, matrix)
+    REPORT.update(pairs=matrix.pairs, leaks=len(matrix.leaks), errors=len(matrix.errors))
+    assert matrix.pairs > 1000
+    assert matrix.errors == [], "\n".join(matrix.errors[:50])
+    assert matrix.leaks == [], "\n".join(matrix.leaks[:50])
+
+
+def test_the_matrix_would_see_a_leak(leak_world, settings):
+    """The oracle is not blind: each marker shows (in English and Korean) where it is allowed."""
+    settings.ADMIN_REQUIRE_OTP = False
+    for name in ("us-reader", "kr-coord", "uncleared"):
+        client = leak_world.client_for(name)
+        for marking in SEES[name]:
+            item = leak_world.items[marking]
+            page = response_text(client.get(f"/items/{item.key}/"))
+            assert leaked(page, [*MARKERS[marking]]) == [*MARKERS[marking]]
+    page = response_text(leak_world.client_for(SUPERUSER).get("/admin/tracker/actionitem/?q=plan"))
+    assert all(english in page for english, _korean in MARKERS.values())
