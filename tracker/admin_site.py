@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Field, Q
 from django.http import HttpResponseBadRequest
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
@@ -34,12 +34,20 @@ def _bad_input(request, view) -> str | None:
     model_admin = getattr(view, "__self__", None)
     if request.method == "POST" and isinstance(model_admin, admin.ModelAdmin):
         key_field = model_admin.model._meta.pk
-        try:
-            for value in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME):
-                key_field.run_validators(key_field.to_python(value))
-        except ValidationError:
+        selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
+        if not all(is_key(key_field, value) for value in selected):
             return _("The selection holds something that is not a row of this list.")
     return None
+
+
+def is_key(field: Field, value) -> bool:
+    """Whether `value` can be a value of `field` in the database (“abc” or 10**30 cannot be
+    an integer key: Django raises on them in a query instead of finding nothing)."""
+    try:
+        field.run_validators(field.to_python(value))
+    except ValidationError:
+        return False
+    return True
 
 
 class TrackerAdminSite(admin.AdminSite):

@@ -78,3 +78,43 @@ def test_a_version_page_with_an_id_that_cannot_be_one_is_a_404(
     assert client.get(item_url(item, f"history/{version}/")).status_code == 404
     assert client.get(f"/admin/tracker/source/{source.pk}/history/{version}/").status_code == 404
     assert client.get(f"/admin/tracker/source/{version}/history/1/").status_code == 404
+
+
+@pytest.mark.parametrize("owner", ["1.5", "abc", "9" * 25])
+def test_a_refused_form_with_a_person_who_is_no_key_comes_back_with_its_errors(
+    as_coordinator, item_factory, owner
+):
+    """Django's autocomplete widget queried the posted value when re-showing a refused form."""
+    item = item_factory("an-item")
+    before = database_state()
+    reassign = {
+        "action": "reassign_owner",
+        "_selected_action": [str(item.pk)],
+        "index": "0",
+        "apply": "1",
+        "owner": owner,
+    }
+    response = as_coordinator.post(CHANGELIST, reassign)
+    assert response.status_code == 200 and "errorlist" in text_of(response)
+    edit = {"title_en": "x", "co_owners": [owner], "lead_organization": owner, "owner": owner}
+    response = as_coordinator.post(item_url(item), edit)
+    assert response.status_code == 200 and "errorlist" in text_of(response)
+    assert database_state() == before
+
+
+def test_an_export_with_filters_it_cannot_read_is_refused_plainly(as_coordinator, item_factory):
+    """import-export let the changelist's IncorrectLookupParameters through as a 500."""
+    item_factory("an-item")
+    response = as_coordinator.get(f"{CHANGELIST}export/?lead=x", follow=True)
+    assert response.status_code == 200
+    assert "filters were not understood" in text_of(response)
+
+
+def test_an_import_error_shows_its_message_and_no_traceback(as_coordinator, item_factory):
+    """A file without the key column showed import-export's traceback (code and paths)."""
+    from tests.security.test_bad_input import upload_bytes
+
+    page = text_of(upload_bytes(as_coordinator, b"title_en\r\nNo key here\r\n"))
+    assert "not present in the file headers: key" in page
+    assert "Nothing was imported" in page
+    assert "Traceback" not in page and "site-packages" not in page

@@ -2,7 +2,7 @@
 
 (the site itself, with two-factor sign-in for staff, is tracker/admin_site.py and two_factor.py,
 outside this package: the site must exist before the registrations here run)
-history.py               version pages of simple-history that refuse ids which cannot be ones
+guards.py                ids that cannot be ones: version pages, autocomplete widgets
 items.py                 action items: list, item page, import/export (imports.py)
 item_page.py             provenance, timeline, field history and reminders on the item page
 actions.py, forms.py     bulk actions with their confirmation pages; the admin's forms

@@ -6,12 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django import forms
-from django.contrib.admin.widgets import AutocompleteSelect
 from django.utils.translation import gettext_lazy as _
 
 from tracker import workflow
 from tracker.models import ActionItem, Marking, Status
 from tracker.releasability import can_see, may_see_marking
+
+from .guards import KeysOnlyAutocompleteSelect
 
 NOTE_ROWS = 3
 
@@ -170,7 +171,7 @@ class AdminReassignForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = ActionItem._meta.get_field("owner")
         # The widget first: setting the queryset hands the widget its choices.
-        self.fields["owner"].widget = AutocompleteSelect(field, admin_site)
+        self.fields["owner"].widget = KeysOnlyAutocompleteSelect(field, admin_site)
         self.fields["owner"].queryset = field.remote_field.model.objects.filter(is_active=True)
 
 

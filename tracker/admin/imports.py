@@ -17,6 +17,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
+from import_export.forms import ImportForm
 
 from tracker import workflow
 from tracker.models import ActionItem, Organization, Source, Theme
@@ -25,6 +26,9 @@ from tracker.releasability import can_see, may_see_marking, visible_filter
 from .forms import ITEM_FIELDS, co_owner_error, marking_error
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A report has tens of items; a file this large is a mistake (or an attack on memory: the
+# import reads the whole file and checks every row in one request).
+IMPORT_MAX_BYTES = 1_000_000
 
 
 def neutralise(value):
@@ -178,6 +182,26 @@ class ActionItemResource(resources.ModelResource):
         except workflow.WorkflowError as error:
             raise ValidationError(str(error)) from error
         return None
+
+
+class SizedImportForm(ImportForm):
+    """The upload step, refusing a file too large to check in one request before reading it."""
+
+    def clean_import_file(self):
+        upload = self.cleaned_data["import_file"]
+        if upload.size > IMPORT_MAX_BYTES:
+            raise ValidationError(
+                _("The file is larger than %(max)d bytes: import it in smaller parts.")
+                % {"max": IMPORT_MAX_BYTES}
+            )
+        return upload
+
+
+def read_error(error: Exception) -> str:
+    """Why an uploaded file could not be read as CSV, in words a coordinator can act on."""
+    if isinstance(error, UnicodeError):
+        return _("The file is not UTF-8 text. Save it as “CSV UTF-8” and upload it again.")
+    return _("The file could not be read as CSV (%(error)s).") % {"error": type(error).__name__}
 
 
 def _saved_owner_id(item: ActionItem) -> int | None:

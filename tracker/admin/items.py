@@ -8,6 +8,7 @@ a 404 at every URL. Every change goes through workflow.py.
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
@@ -27,8 +28,8 @@ from tracker.releasability import visible_filter
 from . import actions
 from .filters import DueSoonFilter, FewRelatedOnlyFilter, OverdueFilter, StatusGroupFilter
 from .forms import AdminActionItemForm, AdminStatusUpdateForm
-from .history import CheckedHistoryAdmin
-from .imports import ActionItemResource
+from .guards import CheckedHistoryAdmin, KeyCheckedRelations
+from .imports import ActionItemResource, SizedImportForm, read_error
 from .item_page import item_page_context
 
 # Set by the workflow (updates, snooze, reassignment), never typed in the form.
@@ -44,11 +45,12 @@ class ReleasabilityFilter(admin.ChoicesFieldListFilter):
 
 
 @admin.register(ActionItem)
-class ActionItemAdmin(ImportMixin, ExportActionMixin, CheckedHistoryAdmin):
+class ActionItemAdmin(KeyCheckedRelations, ImportMixin, ExportActionMixin, CheckedHistoryAdmin):
     form = AdminActionItemForm
     change_form_template = "admin/tracker/actionitem/change_form.html"
     import_export_change_list_template = "admin/import_export/change_list_import_export.html"
     import_template_name = "admin/tracker/actionitem/import.html"
+    import_form_class = SizedImportForm
     show_change_form_export = False
     resource_classes = [ActionItemResource]
     import_formats = [CSV]
@@ -310,6 +312,9 @@ class ActionItemAdmin(ImportMixin, ExportActionMixin, CheckedHistoryAdmin):
         kwargs.setdefault("rollback_on_validation_errors", True)
         return kwargs
 
+    def add_data_read_fail_error_to_form(self, form, e):
+        form.add_error("import_file", read_error(e))
+
     def process_result(self, result, request):
         if result.has_errors() or result.has_validation_errors():
             messages.error(
@@ -323,6 +328,16 @@ class ActionItemAdmin(ImportMixin, ExportActionMixin, CheckedHistoryAdmin):
                 reverse("admin:tracker_actionitem_import", current_app=self.admin_site.name)
             )
         return super().process_result(result, request)
+
+    def export_action(self, request):
+        try:
+            return super().export_action(request)
+        except IncorrectLookupParameters:
+            # import-export builds the changelist's filters from the address and, unlike the
+            # changelist, lets a filter it cannot read end in a server error.
+            messages.error(request, _("The list's filters were not understood; nothing exported."))
+            changelist = "admin:tracker_actionitem_changelist"
+            return HttpResponseRedirect(reverse(changelist, current_app=self.admin_site.name))
 
     def get_valid_export_item_pks(self, request):
         return self.get_queryset(request).values_list("pk", flat=True)

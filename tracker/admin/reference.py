@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy
 
 from tracker.models import Organization, Profile, Source, Theme
 
-from .history import CheckedHistoryAdmin
+from .guards import CheckedHistoryAdmin, KeyCheckedRelations
 
 
 @admin.register(Source)
@@ -29,7 +29,7 @@ class ThemeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(KeyCheckedRelations, admin.ModelAdmin):
     list_display = ["key", "name_en", "name_ko", "country", "coordinator"]
     list_filter = ["country"]
     list_select_related = ["coordinator"]
@@ -37,7 +37,7 @@ class OrganizationAdmin(admin.ModelAdmin):
     autocomplete_fields = ["coordinator"]
 
 
-class ProfileInline(admin.StackedInline):
+class ProfileInline(KeyCheckedRelations, admin.StackedInline):
     model = Profile
     can_delete = False
     verbose_name_plural = gettext_lazy("profile and releasability clearances")
@@ -58,7 +58,7 @@ admin.site.unregister(User)  # Django's own (imported above), replaced by one wi
 
 
 @admin.register(User)
-class TrackerUserAdmin(UserAdmin):
+class TrackerUserAdmin(KeyCheckedRelations, UserAdmin):
     inlines = [ProfileInline]
 
     def get_search_results(self, request, queryset, search_term):
