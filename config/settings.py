@@ -280,11 +280,20 @@ OTP_TOTP_ISSUER = "Recommendations Tracker"
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # --- Logging --------------------------------------------------------------------------------------
+# Tokens in URLs (signed links, calendar feeds) are redacted where Django logs paths, on the
+# loggers themselves (so every handler gets the redacted text) and on the console handler.
+_REDACTED = {"filters": ["redact_secrets"]}
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"redact_secrets": {"()": "tracker.log_redaction.RedactSecrets"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", **_REDACTED}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "django.request": _REDACTED,
+        "django.security.csrf": _REDACTED,
+        "django.server": _REDACTED,
+    },
 }
