@@ -14,6 +14,7 @@ The run's summary prints how many (user, exit) pairs were checked.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from urllib.parse import urlencode
 
 from django.apps import apps
@@ -115,11 +116,26 @@ def _posts(world: LeakWorld) -> list[tuple[str, dict]]:
     return posts
 
 
+INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)[^>]*>", re.I)
+
+
+def csp_problem(response) -> str | None:
+    """Why an HTML page breaks the Content Security Policy's promise, or None."""
+    if not response.get("Content-Type", "").startswith("text/html") or response.streaming:
+        return None
+    policy = response.get("Content-Security-Policy", "")
+    if "script-src 'self'" not in policy or "unsafe-inline" in policy:
+        return f"policy {policy!r}"
+    inline = INLINE_SCRIPT.search(response.content.decode("utf-8", "replace"))
+    return f"inline script {inline.group(0)!r}" if inline else None
+
+
 class Matrix:
     def __init__(self):
         self.pairs = 0
         self.leaks: list[str] = []
         self.errors: list[str] = []
+        self.csp: list[str] = []
 
     def check(self, name: str, exit_: str, hidden: list[str], text: str) -> None:
         self.pairs += 1
@@ -135,6 +151,8 @@ class Matrix:
             return
         if response.status_code >= 500:
             self.errors.append(f"{name} {method} {path}: {response.status_code}")
+        if problem := csp_problem(response):
+            self.csp.append(f"{name} {method} {path}: {problem}")
         self.check(
             name, f"{method} {path} ({response.status_code})", hidden, response_text(response)
         )
@@ -183,6 +201,7 @@ def test_no_user_sees_an_item_outside_their_markings_at_any_exit(leak_world, set
     assert matrix.pairs > 1000
     assert matrix.errors == [], "\n".join(matrix.errors[:50])
     assert matrix.leaks == [], "\n".join(matrix.leaks[:50])
+    assert matrix.csp == [], "\n".join(matrix.csp[:50])  # every page: the policy, no inline script
 
 
 def test_the_matrix_would_see_a_leak(leak_world, settings):
