@@ -118,3 +118,16 @@ def test_an_import_error_shows_its_message_and_no_traceback(as_coordinator, item
     assert "not present in the file headers: key" in page
     assert "Nothing was imported" in page
     assert "Traceback" not in page and "site-packages" not in page
+
+
+@pytest.mark.parametrize("raw", [b"\r\x00", b"\x00", b"\n\n"])
+def test_an_import_file_without_a_header_row_is_refused_plainly(as_coordinator, raw):
+    """import-export read the rows of a headerless file against no header (a 500)."""
+    from tests.security.test_bad_input import upload_bytes
+
+    before = database_state()
+    response = upload_bytes(as_coordinator, raw)
+    assert response.status_code == 200
+    page = text_of(response)
+    assert "no header row" in page or "No valid data to import" in page
+    assert database_state() == before

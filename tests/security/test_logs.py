@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
@@ -52,6 +53,8 @@ NOT_THE_TRACKERS = ("mail.log", "hypothesis", "faker")
 @pytest.fixture(autouse=True)
 def role_groups(transactional_db):
     restore_role_groups()
+    # A flush by an earlier transactional test re-created the content types with new ids.
+    ContentType.objects.clear_cache()
 
 
 class Secrets:

@@ -133,6 +133,13 @@ class ActionItemResource(resources.ModelResource):
         """The columns an import reads (the import page lists them): not the export-only ones."""
         return [field for field in super().get_user_visible_fields() if not field.readonly]
 
+    def before_import(self, dataset, **kwargs):
+        if not dataset.headers:
+            # import-export would go on to read the rows against no header and fail (a 500).
+            dataset.wipe()
+            raise ValueError(_("The file has no header row: its first line must name the columns."))
+        super().before_import(dataset, **kwargs)
+
     def before_import_row(self, row, **kwargs):
         for column, value in row.items():
             row[column] = restore(value)
