@@ -17,6 +17,7 @@ import datetime as dt
 import re
 from urllib.parse import urlencode
 
+import pytest
 from django.apps import apps
 from django.contrib import admin
 from django.core import mail
@@ -40,6 +41,11 @@ from tests.support.leaks import (
 from tracker import delivery, reminders
 from tracker.models import ActionItem, Marking, Reminder
 
+# Opening every admin page also opens pages of other apps' models, which warn about themselves.
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:The default scheme will be changed:DeprecationWarning"),
+    pytest.mark.filterwarnings("ignore::django.core.paginator.UnorderedObjectListWarning"),
+]
 ITEM_FORMS = ("update", "status", "snooze", "on-track")
 SWEEP_TIMES = (  # 09:30 in New York on a Monday, then 09:30 in Seoul the next morning
     dt.datetime(2026, 12, 7, 14, 30, tzinfo=dt.UTC),
