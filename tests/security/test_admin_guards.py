@@ -47,6 +47,12 @@ def test_a_nul_in_an_admin_query_string_is_refused_plainly(as_coordinator, item_
     assert as_coordinator.get(f"/admin/autocomplete/?{search}").status_code == 400
 
 
+def apply_action(client, action: str, selected: list[str], **fields):
+    """A bulk action posted from its confirmation page (“apply”), on the `selected` ids."""
+    data = {"action": action, "_selected_action": selected, "index": "0", "apply": "1", **fields}
+    return client.post(CHANGELIST, data)
+
+
 @pytest.mark.parametrize("selected", ["abc", "\x00", "9" * 25, "1.5"])
 def test_an_action_on_ids_that_are_not_rows_is_refused_and_changes_nothing(
     as_coordinator, item_factory, selected
@@ -54,15 +60,13 @@ def test_an_action_on_ids_that_are_not_rows_is_refused_and_changes_nothing(
     """A selected id that is not a number (or too large for the database) was a 500."""
     item = item_factory("an-item")
     before = database_state()
-    data = {
-        "action": "change_status",
-        "_selected_action": [str(item.pk), selected],
-        "index": "0",
-        "apply": "1",
-        "to_status": Status.IMPLEMENTED,
-        "note": "closing",
-    }
-    response = as_coordinator.post(CHANGELIST, data)
+    response = apply_action(
+        as_coordinator,
+        "change_status",
+        [str(item.pk), selected],
+        to_status=Status.IMPLEMENTED,
+        note="closing",
+    )
     assert response.status_code == 400
     assert "not a row of this list" in text_of(response)
     assert database_state() == before
@@ -87,14 +91,7 @@ def test_a_refused_form_with_a_person_who_is_no_key_comes_back_with_its_errors(
     """Django's autocomplete widget queried the posted value when re-showing a refused form."""
     item = item_factory("an-item")
     before = database_state()
-    reassign = {
-        "action": "reassign_owner",
-        "_selected_action": [str(item.pk)],
-        "index": "0",
-        "apply": "1",
-        "owner": owner,
-    }
-    response = as_coordinator.post(CHANGELIST, reassign)
+    response = apply_action(as_coordinator, "reassign_owner", [str(item.pk)], owner=owner)
     assert response.status_code == 200 and "errorlist" in text_of(response)
     edit = {"title_en": "x", "co_owners": [owner], "lead_organization": owner, "owner": owner}
     response = as_coordinator.post(item_url(item), edit)
