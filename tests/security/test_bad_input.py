@@ -19,7 +19,7 @@ from tests.pages.test_bad_queries import queries
 from tests.support.admin import CHANGELIST, item_url, text_of
 from tests.support.state import database_state
 from tracker.admin.imports import IMPORT_MAX_BYTES
-from tracker.models import ActionItem, Status, StatusUpdate  # noqa: F401
+from tracker.models import ActionItem, Status, StatusUpdate
 from tracker.workflow import NOTE_MAX_LENGTH
 
 FUZZ = settings(
