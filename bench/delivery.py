@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -26,7 +25,7 @@ from django.utils import timezone  # noqa: E402
 from tracker import reminders  # noqa: E402
 from tracker.models import Reminder, ReminderState, SweepRun  # noqa: E402
 
-from .env import QUEUE, REDIS_URL, ROOT, VAR, emit  # noqa: E402
+from .env import QUEUE, REDIS_URL, ROOT, VAR, emit, stop_process  # noqa: E402
 from .smtpsink import Sink, plain_loop  # noqa: E402
 
 WORKER_PROCESSES = 2
@@ -49,20 +48,10 @@ def start_worker(sink_port: int) -> subprocess.Popen:
     deadline = time.monotonic() + 60
     while b"ready." not in (VAR / "worker.log").read_bytes():
         if proc.poll() is not None or time.monotonic() > deadline:
-            stop_worker(proc)
+            stop_process(proc)
             raise RuntimeError(f"the Celery worker did not start: see {VAR / 'worker.log'}")
         time.sleep(0.2)
     return proc
-
-
-def stop_worker(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
 
 
 def forget(now) -> None:
@@ -117,7 +106,7 @@ def measure() -> dict:
                 time.sleep(0.1)
             sent = Reminder.objects.filter(created_at=now, state=ReminderState.SENT).count()
         finally:
-            stop_worker(worker)
+            stop_process(worker)
         building = build_rate(now)
         messages = sink.take()
         floor = plain_loop(sink.port, messages)

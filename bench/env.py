@@ -116,3 +116,18 @@ def wait_for_postgres(timeout: float = 120) -> None:
 def emit(data: dict) -> None:
     """A stage's answer to run_stage: one JSON line, last on stdout."""
     print(json.dumps(data, default=str), flush=True)
+
+
+def stop_process(proc) -> None:
+    """SIGTERM the process group, SIGKILL it after 30 s."""
+    import os
+    import signal
+    import subprocess
+
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()

@@ -12,7 +12,6 @@ import http.cookiejar
 import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -24,7 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .env import ROOT, VAR, stage_env, wait_for_postgres
+from .env import ROOT, VAR, stage_env, stop_process, wait_for_postgres
 
 TRIVIAL = "/bench/trivial"
 
@@ -96,13 +95,7 @@ def server(size: int, *, workers: int = 2) -> Iterator[str]:
         _wait_for_port(proc, port)
         yield f"http://127.0.0.1:{port}"
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+        stop_process(proc)
         log.close()
 
 
