@@ -97,6 +97,17 @@ def next_follow_up(*, item: ActionItem, now: dt.datetime) -> dt.datetime | None:
     return due
 
 
+def clearance_problem(*, users, item: ActionItem) -> str | None:
+    """Why some of `users` cannot own or co-own `item` (not cleared for its marking), or None."""
+    blocked = [user.get_username() for user in users if not can_see(user, item)]
+    if not blocked:
+        return None
+    return _("%(user)s may not see items marked “%(marking)s”.") % {
+        "user": ", ".join(blocked),
+        "marking": item.get_marking_display(),
+    }
+
+
 def _check_allowed(user, item: ActionItem) -> None:
     if user is not None and not may_update(user, item):
         raise WorkflowError(_("You may not update this item."))
@@ -254,11 +265,8 @@ def reassign_owner(
     *, item: ActionItem, owner, by, now: dt.datetime, note: str = ""
 ) -> StatusUpdate:
     """Make `owner` the accountable owner; they must be allowed to see the item's marking."""
-    if owner is not None and not can_see(owner, item):
-        raise WorkflowError(
-            _("%(user)s may not see items marked “%(marking)s”.")
-            % {"user": owner.get_username(), "marking": item.get_marking_display()}
-        )
+    if owner is not None and (problem := clearance_problem(users=[owner], item=item)):
+        raise WorkflowError(problem)
     with transaction.atomic():
         locked = _locked(item)
         if by is not None and not (can_see(by, locked) and is_coordinator(by)):
@@ -285,11 +293,8 @@ def reassign_owner(
 
 def _check_edit(*, item: ActionItem, saved: ActionItem, expected_version: int | None) -> None:
     _check_version(saved, expected_version)
-    if item.owner_id and not can_see(item.owner, item):
-        raise WorkflowError(
-            _("%(user)s may not see items marked “%(marking)s”.")
-            % {"user": item.owner.get_username(), "marking": item.get_marking_display()}
-        )
+    if item.owner_id and (problem := clearance_problem(users=[item.owner], item=item)):
+        raise WorkflowError(problem)
     if item.status != saved.status:
         raise WorkflowError(_("Change the status through an update, with a note."))
 

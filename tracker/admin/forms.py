@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tracker import workflow
 from tracker.models import ActionItem, Marking, Status
-from tracker.releasability import can_see, may_see_marking
+from tracker.releasability import may_see_marking
 
 from .guards import KeysOnlyAutocompleteSelect
 
@@ -52,17 +52,6 @@ def _note_field(*, help_text: str = "") -> forms.CharField:
 def marking_error(marking: str) -> str:
     return _("You are not cleared for items marked “%(marking)s”.") % {
         "marking": dict(Marking.choices).get(marking, marking)
-    }
-
-
-def co_owner_error(co_owners: Iterable, item: ActionItem) -> str | None:
-    """Co-owners must be cleared for the item's marking, as the owner must (workflow.py)."""
-    blocked = [user.get_username() for user in co_owners if not can_see(user, item)]
-    if not blocked:
-        return None
-    return _("%(user)s may not see items marked “%(marking)s”.") % {
-        "user": ", ".join(blocked),
-        "marking": item.get_marking_display(),
     }
 
 
@@ -109,7 +98,9 @@ class AdminActionItemForm(forms.ModelForm):
             self.add_error(None, _("This item was deleted after you opened it."))
 
     def _check_co_owners(self) -> None:
-        if message := co_owner_error(self.cleaned_data.get("co_owners") or [], self.instance):
+        if message := workflow.clearance_problem(
+            users=self.cleaned_data.get("co_owners") or [], item=self.instance
+        ):
             self.add_error("co_owners", message)
 
 

@@ -23,7 +23,7 @@ from tracker import workflow
 from tracker.models import ActionItem, Organization, Source, Theme
 from tracker.releasability import can_see, may_see_marking, visible_filter
 
-from .forms import ITEM_FIELDS, co_owner_error, marking_error
+from .forms import ITEM_FIELDS, marking_error
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # A report has tens of items; a file this large is a mistake (or an attack on memory: the
@@ -173,7 +173,7 @@ class ActionItemResource(resources.ModelResource):
             return errors
         if instance.pk and instance.owner_id != _saved_owner_id(instance):
             errors["owner"] = _("Change the owner with the “Reassign owner” action.")
-        if message := co_owner_error(co_owners, instance):
+        if message := workflow.clearance_problem(users=co_owners, item=instance):
             errors["co_owners"] = message
         try:
             workflow.check_edit(item=instance, expected_version=_row_version(row))
