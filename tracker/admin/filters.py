@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import admin
+from django.db.models import Max, Min
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tracker.admin_site import is_key
 from tracker.models import CLOSED_STATUSES, OPEN_STATUSES, Status, overdue_q
 
 DUE_SOON_WINDOWS = (7, 14, 30)
@@ -72,6 +74,78 @@ class DueSoonFilter(admin.SimpleListFilter):
         today = timezone.localdate()
         until = today + dt.timedelta(days=int(self.value()))
         return queryset.filter(status__in=OPEN_STATUSES, due_date__gte=today, due_date__lte=until)
+
+
+class DueDateFilter(admin.SimpleListFilter):
+    """The due-date drill-down: this week, this month, next month, a year, or no due date.
+
+    It replaces Django's date hierarchy, whose years are a DISTINCT over every listed due date
+    (a quarter of the list's time at 100,000 items). Here the years run from the first to the
+    last due date the user may see: two lookups at the ends of the due-date index.
+    """
+
+    title = _("due date")
+    parameter_name = "due"
+
+    def lookups(self, request, model_admin):
+        ends = (
+            model_admin.get_queryset(request)
+            .order_by()
+            .aggregate(first=Min("due_date"), last=Max("due_date"))
+        )
+        years = range(ends["first"].year, ends["last"].year + 1) if ends["first"] else ()
+        return [
+            ("week", _("This week")),
+            ("month", _("This month")),
+            ("next-month", _("Next month")),
+            *[(str(year), str(year)) for year in years],
+            ("none", _("No due date")),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "none":
+            return queryset.filter(due_date__isnull=True)
+        span = due_span(self.value(), today=timezone.localdate())
+        if span is None:
+            return queryset
+        return queryset.filter(due_date__gte=span[0], due_date__lte=span[1])
+
+
+def due_span(value: str | None, *, today: dt.date) -> tuple[dt.date, dt.date] | None:
+    """First and last day of the due-date filter's choice `value` (a week runs Monday to
+    Sunday); None for no choice or one it does not offer."""
+    if value == "week":
+        monday = today - dt.timedelta(days=today.weekday())
+        return monday, monday + dt.timedelta(days=6)
+    if value in ("month", "next-month"):
+        first = today.replace(day=1)
+        if value == "next-month":
+            first = (first + dt.timedelta(days=32)).replace(day=1)
+        return first, (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    if value and value.isascii() and value.isdigit() and dt.MINYEAR <= int(value) <= dt.MAXYEAR:
+        return dt.date(int(value), 1, 1), dt.date(int(value), 12, 31)
+    return None
+
+
+class ThemeFilter(admin.RelatedFieldListFilter):
+    """Themes, offered all at once while they are few; past MAX_CHOICES only the themes of the
+    report chosen in the report filter (a theme belongs to one report), so the sidebar never
+    lists hundreds of themes on every page view. `?theme__id__exact=N` works either way."""
+
+    MAX_CHOICES = 50
+    SOURCE_PARAMETER = "source__id__exact"
+
+    def field_choices(self, field, request, model_admin):
+        themes = field.related_model.objects
+        source = request.GET.get(self.SOURCE_PARAMETER)
+        if source and is_key(themes.model._meta.get_field("source").target_field, source):
+            limit = {"source_id": source}
+        elif themes.count() > self.MAX_CHOICES:
+            return []
+        else:
+            limit = {}
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        return field.get_choices(include_blank=False, limit_choices_to=limit, ordering=ordering)
 
 
 class FewRelatedOnlyFilter(admin.RelatedOnlyFieldListFilter):
