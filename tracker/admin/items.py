@@ -40,6 +40,7 @@ from .forms import AdminActionItemForm, AdminStatusUpdateForm
 from .guards import CheckedHistoryAdmin, KeyCheckedRelations
 from .imports import ActionItemResource, SizedImportForm, read_error
 from .item_page import item_page_context
+from .list_cache import cached_list_page
 
 # Set by the workflow (updates, snooze, reassignment), never typed in the form.
 WORKFLOW_FIELDS = ("status", "owner", "last_update_at", "next_follow_up_at", "snoozed_until")
@@ -200,6 +201,11 @@ class ActionItemAdmin(KeyCheckedRelations, ImportMixin, ExportActionMixin, Check
         return type(form.__name__, (form,), {"editor": request.user})
 
     # --- the list -----------------------------------------------------------------------------
+
+    def changelist_view(self, request, extra_context=None):
+        return cached_list_page(
+            request, lambda: super(ActionItemAdmin, self).changelist_view(request, extra_context)
+        )
 
     def action_checkbox(self, obj):
         """Django's row checkbox, written directly: rendering it as a form widget (through the

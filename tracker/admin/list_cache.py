@@ -1,0 +1,84 @@
+"""The item list's rendered HTML, kept per user and browser until anything it shows changes.
+
+Rendering the admin's list (rows, filters, pagination) costs far more than its queries, so a
+plain page load is served from the same page cache as the status pages
+(`tracker.views.common.cached_render`: template version, what the viewer may see, language,
+time zone, local date). Unlike the status pages, an admin page is the user's own: their name,
+their permissions (which actions and buttons show) and a CSRF token for its forms are in it. So
+the key also holds the user, their permissions, and the browser's CSRF secret (the token in a
+cached form stays valid while the secret does; signing in again rotates it), beside what the
+page lists: the full address (filters, search, ordering, page), the items' change stamp, the
+names of reports, themes and organizations, and the latest admin log entry (a user renamed or
+regrouped in the admin).
+
+Never from the cache: anything but a GET, a browser without a CSRF cookie yet, and a request
+with messages waiting (“... was changed successfully”): those are rendered as usual.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.contrib.admin.models import LogEntry
+from django.http import HttpRequest, HttpResponse
+from django.template.response import SimpleTemplateResponse
+
+from tracker import selectors
+from tracker.views.common import cached_render
+
+
+def cacheable(request: HttpRequest) -> bool:
+    return (
+        request.method == "GET"
+        and bool(request.META.get("CSRF_COOKIE"))
+        # len() reads the waiting messages without marking them shown.
+        and not len(messages.get_messages(request))
+    )
+
+
+def user_parts(user) -> tuple:
+    """What of the user the page shows or depends on (besides their clearances)."""
+    return (
+        user.pk,
+        user.get_username(),
+        user.get_short_name(),
+        user.is_superuser,
+        tuple(sorted(user.get_all_permissions())),
+    )
+
+
+def cached_list_page(request: HttpRequest, render_page: Callable[[], HttpResponse]) -> HttpResponse:
+    """The list page as `render_page()` renders it, from the cache when nothing it shows changed.
+
+    Only a 200 from a template is kept; a redirect (e.g. for filters it could not read) or an
+    error page is returned as rendered, every time.
+    """
+    if not cacheable(request):
+        return render_page()
+    rendered: list[HttpResponse] = []
+
+    def render() -> bytes | None:
+        response = render_page()
+        rendered.append(response)
+        if response.status_code != 200 or not isinstance(response, SimpleTemplateResponse):
+            return None  # stored as "nothing": the next request renders again
+        return response.render().content
+
+    latest_log_entry = LogEntry.objects.order_by("-pk").values_list("pk", flat=True).first()
+    content = cached_render(
+        request,
+        parts=(
+            "admin-item-list",
+            request.get_full_path(),
+            request.META["CSRF_COOKIE"],
+            user_parts(request.user),
+            selectors.names(),
+            latest_log_entry,
+        ),
+        stamp=selectors.change_stamp(),
+        render=render,
+    )
+    if rendered:  # rendered just now: the response itself (tests read its context)
+        return rendered[0]
+    return HttpResponse(content)
