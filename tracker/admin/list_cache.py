@@ -38,14 +38,10 @@ def cacheable(request: HttpRequest) -> bool:
 
 
 def user_parts(user) -> tuple:
-    """What of the user the page shows or depends on (besides their clearances)."""
-    return (
-        user.pk,
-        user.get_username(),
-        user.get_short_name(),
-        user.is_superuser,
-        tuple(sorted(user.get_all_permissions())),
-    )
+    """What of the user the page shows or depends on (besides their clearances): their names
+    and permissions (which actions and buttons the page offers)."""
+    permissions = tuple(sorted(user.get_all_permissions()))
+    return (user.pk, user.get_username(), user.get_short_name(), user.is_superuser, permissions)
 
 
 def cached_list_page(request: HttpRequest, render_page: Callable[[], HttpResponse]) -> HttpResponse:
