@@ -30,7 +30,7 @@ def test_the_list_shows_the_columns_a_coordinator_scans(as_coordinator, item_fac
     assert 'class="badge status-blocked"' in page and "Blocked" in page
     assert "Department of Defense" in page and "coord" in page
     assert 'class="badge overdue"' in page  # the overdue flag, in red
-    assert "2023" in page  # due date, and the date hierarchy above
+    assert "2023" in page  # the due date, and a year of the due-date filter
 
 
 def test_the_title_column_follows_the_users_language(signed_in, user_factory, item_factory):
