@@ -2,12 +2,11 @@
 
 import datetime as dt
 
-import pytest
 from django.contrib.messages import get_messages
 
 from tests.conftest import KR_CLEARANCES
 from tests.support.admin import CHANGELIST, text_of
-from tracker import reminders, roles
+from tracker import roles
 from tracker.models import ActionItem, Marking, Status, StatusUpdate
 
 
@@ -127,9 +126,6 @@ def test_owners_have_no_bulk_actions(signed_in, user_factory, item_factory):
     assert item.snoozed_until is None
 
 
-@pytest.mark.skipif(
-    not hasattr(reminders, "send_now"), reason="reminders.send_now lands with issue 3"
-)
 def test_sending_a_reminder_now_reports_what_was_sent_and_skipped(
     as_coordinator, item_factory, user_factory
 ):

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from tests.support.admin import text_of
-from tracker import reminders, roles
+from tracker import roles
 from tracker.models import Marking, Reminder, ReminderItem, ReminderKind, ReminderState
 
 LOG = "/admin/tracker/reminder/"
@@ -75,9 +75,6 @@ def test_a_digest_page_names_only_the_items_the_viewer_may_see(
     assert "1 more item is not shown" in page
 
 
-@pytest.mark.skipif(
-    not hasattr(reminders, "retry_failed"), reason="reminders.retry_failed lands with issue 3"
-)
 def test_failed_reminders_can_be_retried(signed_in, coordinator, owner, now):
     failed = digest(owner, now, day=20, state=ReminderState.FAILED)
     sent = digest(coordinator, now, day=20)
