@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import zoneinfo
 
 import pytest
 from django.core import mail
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from tests.support.db import restore_role_groups
 from tracker import delivery, reminders, roles
 from tracker.models import (
     Marking,
@@ -263,16 +267,25 @@ def test_a_sweep_claims_one_row_per_recipient_per_local_day_and_a_second_claims_
     assert SweepRun.objects.count() == 2
 
 
-def test_a_sweep_takes_a_bounded_number_of_queries(
-    item_factory, user_factory, django_assert_max_num_queries
+def sweep_statements(now) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        reminders.sweep(now=now, enqueue=False)
+    return len(queries)
+
+
+def test_a_sweep_takes_as_many_statements_for_many_recipients_as_for_one(
+    item_factory, user_factory
 ):
-    owners = [user_factory(role=roles.OWNERS) for _ in range(4)]
+    first = user_factory(role=roles.OWNERS)
+    item_factory(owner=first, due_date=day(-1))
+    for_one = sweep_statements(NY_MON_MORNING)
+    Reminder.objects.update(state=ReminderState.SENT)  # nothing for requeue_stuck to bump
+    owners = [user_factory(role=roles.OWNERS) for _ in range(6)]
     for n, person in enumerate(owners):
         item_factory(owner=person, co_owners=owners[:n], due_date=day(-1))
-    # 5 to plan, 1 to requeue, 1 for the run, and per claim a savepoint, a row and its items.
-    with django_assert_max_num_queries(7 + 4 * 4):
-        result = reminders.sweep(now=NY_MON_MORNING, enqueue=False)
-    assert len(result.claimed) == 4
+    tomorrow = NY_MON_MORNING + dt.timedelta(days=1)
+    assert sweep_statements(tomorrow) == for_one
+    assert Reminder.objects.filter(local_date=day(1)).count() == 6
 
 
 def test_the_same_day_cannot_be_claimed_twice(item_factory, owner):
@@ -281,6 +294,57 @@ def test_the_same_day_cannot_be_claimed_twice(item_factory, owner):
     assert reminders.claim_digest(plan=plan, now=NY_MON_MORNING, enqueue=False) is not None
     assert reminders.claim_digest(plan=plan, now=NY_MON_MORNING, enqueue=False) is None
     assert Reminder.objects.count() == 1
+
+
+postgres_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the sweep's own claim (COPY) is PostgreSQL's"
+)
+
+
+@postgres_only
+def test_a_sweep_leaves_alone_a_day_another_sweep_claimed_after_it_planned(
+    item_factory, owner, user_factory, django_capture_on_commit_callbacks
+):
+    other = user_factory("ny-other", role=roles.OWNERS, time_zone="America/New_York")
+    item_factory("mine", owner=owner, due_date=day(-1))
+    item_factory("shared", owner=other, co_owners=[owner], due_date=day(-2))
+    claims = reminders.collect_claims(now=NY_MON_MORNING)  # planned both digests
+    rival = reminders.claim_digest(
+        plan=planned(NY_MON_MORNING)["ny-owner"], now=NY_MON_MORNING, enqueue=False
+    )
+    with django_capture_on_commit_callbacks() as callbacks:
+        ours = reminders.write_claims(claims=claims, now=NY_MON_MORNING)
+    assert [Reminder.objects.get(pk=pk).recipient for pk in ours] == [other]
+    assert len(callbacks) == 1  # only the row made here is sent from here
+    rival.refresh_from_db()
+    assert sorted(rival.entries.values_list("item__key", flat=True)) == ["mine", "shared"]
+    assert Reminder.objects.count() == 2 and ReminderItem.objects.count() == 3
+
+
+@postgres_only
+def test_two_sweeps_at_once_claim_each_digest_once(transactional_db, item_factory, user_factory):
+    restore_role_groups()
+    owners = [user_factory(role=roles.OWNERS) for _ in range(12)]
+    for n, person in enumerate(owners):
+        item_factory(owner=person, co_owners=owners[n - 1 : n], due_date=day(-1))
+    barrier = threading.Barrier(2)
+    claimed: list[list[int]] = []
+
+    def sweep():
+        try:
+            barrier.wait(timeout=10)
+            claimed.append(list(reminders.sweep(now=NY_MON_MORNING, enqueue=False).claimed_ids))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sweep) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    rows = sorted(Reminder.objects.values_list("pk", flat=True))
+    assert len(rows) == 12 and sorted(claimed[0] + claimed[1]) == rows
+    assert ReminderItem.objects.count() == 12 + 11  # each owner's item, and the co-owned ones
 
 
 def test_a_reminder_that_failed_does_not_count_as_reminded(item_factory, owner):

@@ -51,7 +51,7 @@ class Command(BaseCommand):
                 )
             return
         result = reminders.sweep(now=when, enqueue=False)
-        ids = [r.pk for r in result.claimed] + result.requeued
+        ids = [*result.claimed_ids, *result.requeued]
         for reminder_id in ids:
             outcome = delivery.deliver(reminder_id=reminder_id, now=when)
             self.stdout.write(self._line(reminder_id, outcome))
