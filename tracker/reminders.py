@@ -29,7 +29,7 @@ from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from email.utils import make_msgid, parseaddr
-from itertools import chain, groupby
+from itertools import groupby
 from operator import itemgetter
 from typing import NamedTuple
 
@@ -37,7 +37,8 @@ import holidays
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F, Max, Q, QuerySet, Value
+from django.db.models import Count, DateField, F, Field, Max, Q, QuerySet, Value
+from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -223,11 +224,20 @@ class DigestPlan:
     entries: list[tuple[ActionItem, str]] = field(default_factory=list)
 
 
-# The sweep streams one row per (recipient, item, role) in recipient order and decides each
-# recipient's digest as their rows go by, so it never holds more than one chunk of rows and one
-# recipient's entries. The rows are tuples; the policy reads them through these two stand-ins,
-# which carry exactly the fields it reads (owner_kind, escalation_due, can_see, due_local_date).
-# Model instances for tens of thousands of rows would cost more than the policy itself.
+# The sweep reads one stream of rows sorted by recipient, then item, and decides each recipient's
+# digest as their rows go by: it never holds more than a chunk of rows and one recipient's
+# entries. For each recipient the stream holds, in this order (the `row_kind` column):
+_TAKEN = 0  # a local day they already have a row for (item 0, the day in `day`)
+_OWNS = 1  # an item they own or co-own, with its fields and theirs
+_COORDINATES = 2  # an item their organization leads, with its fields and theirs
+_REMINDED = 3  # the local day (`day`) they were last reminded of an item
+_ROLES = {_OWNS: OWNER, _COORDINATES: COORDINATOR}
+_CHUNK = 1000  # rows fetched at a time
+
+
+# The policy reads the rows through these stand-ins, which carry exactly the fields it reads
+# (owner_kind, escalation_due, can_see, due_local_date): model instances for tens of thousands of
+# rows would cost more than the policy itself.
 class _Item(NamedTuple):
     pk: int
     key: str
@@ -260,12 +270,14 @@ class _Recipient(NamedTuple):
     is_authenticated = True
 
 
-# A stream row: recipient id, role, the _Item fields, then the recipient's fields (profile id
-# first: None when there is no profile).
-_ITEM = slice(2, 2 + len(_Item._fields))
-_RECIPIENT = _ITEM.stop
+# A row: recipient id, kind, item id, day, the other _Item fields, then the recipient's fields
+# (profile id first: None when there is no profile).
+_KIND, _ITEM_ID, _DAY = 1, 2, 3
+_FIELDS = slice(_DAY + 1, _DAY + len(_Item._fields))
+_RECIPIENT = _FIELDS.stop
 _PROFILE = slice(_RECIPIENT + 2, _RECIPIENT + 2 + len(_Profile._fields))
-_CHUNK = 1000  # rows fetched at a time
+_ITEM_COLUMNS = [f"i_{name}" for name in _Item._fields[1:]]
+_RECIPIENT_COLUMNS = ["r_is_superuser", "r_profile_id", *(f"r_{f}" for f in _Profile._fields)]
 
 
 def _candidates(now: dt.datetime) -> QuerySet[ActionItem]:
@@ -287,86 +299,94 @@ def _candidates(now: dt.datetime) -> QuerySet[ActionItem]:
     return ActionItem.objects.open().filter(not_snoozed, near)
 
 
+def _columns(rows: QuerySet, *, recipient, kind: int, item, day, **columns) -> QuerySet:
+    """`rows` as stream rows: the given columns, NULL for the others.
+
+    The constants are typed as plain fields, so no column needs a converter: Django would
+    otherwise pass every row through Python once more (ints come back as ints anyway).
+    """
+    blank = dict.fromkeys([*_ITEM_COLUMNS, *_RECIPIENT_COLUMNS], Value(None, Field()))
+    return (
+        rows.order_by()
+        .annotate(
+            r_id=recipient, row_kind=Value(kind, Field()), i_id=item, day=day, **blank | columns
+        )
+        .values_list("r_id", "row_kind", "i_id", "day", *_ITEM_COLUMNS, *_RECIPIENT_COLUMNS)
+    )
+
+
+def _roles(rows: QuerySet, *, recipient: str, item: str, kind: int) -> QuerySet:
+    """Who holds a role on the candidates; `recipient` and `item` are paths from `rows`' model."""
+    fields = {f"i_{name}": F(f"{item}{name}") for name in _Item._fields[1:]}
+    paths = ["is_superuser", "profile__id", *(f"profile__{f}" for f in _Profile._fields)]
+    person = {
+        column: F(f"{recipient}__{path}")
+        for column, path in zip(_RECIPIENT_COLUMNS, paths, strict=True)
+    }
+    active = rows.filter(**{f"{recipient}__is_active": True})
+    item_id, recipient_id = F(f"{item}id"), F(f"{recipient}__id")
+    return _columns(
+        active,
+        recipient=recipient_id,
+        kind=kind,
+        item=item_id,
+        day=Cast(Value(None), DateField()),  # typed: the first parts decide the union's types
+        **fields,
+        **person,
+    )
+
+
 def last_reminded(*, items: QuerySet) -> QuerySet:
-    """((recipient id, item id), local day of the latest digest to them that carried it), for
-    `items` (a subquery of ids), by recipient and item.
+    """The local day of the latest digest to each recipient that carried each of `items` (a
+    subquery of ids), as stream rows.
 
     Failed and skipped digests never reached the recipient, so they do not count.
     """
-    return (
-        ReminderItem.objects.filter(item_id__in=items)
-        .exclude(reminder__state__in=(ReminderState.FAILED, ReminderState.SKIPPED))
-        .values_list("reminder__recipient_id", "item_id")
-        .annotate(last=Max("reminder__local_date"))
-        .order_by("reminder__recipient_id", "item_id")
+    carried = ReminderItem.objects.filter(item_id__in=items).exclude(
+        reminder__state__in=(ReminderState.FAILED, ReminderState.SKIPPED)
     )
-
-
-def _role_part(rows: QuerySet, *, recipient: str, item: str, role: str) -> QuerySet:
-    """One source of roles as stream rows; `recipient` and `item` are paths from `rows`' model."""
-    fields = {f"i_{name}": F(f"{item}{name}") for name in _Item._fields[1:]}
-    person = {
-        f"r_{name}": F(f"{recipient}__{name}")
-        for name in ("is_superuser", *(f"profile__{f}" for f in ("id", *_Profile._fields)))
-    }
-    return (
-        rows.filter(**{f"{recipient}__is_active": True})
-        .order_by()
-        .annotate(r_id=F(f"{recipient}__id"), role=Value(role), i_id=F(f"{item}id"))
-        .annotate(**fields, **person)
-        .values_list("r_id", "role", "i_id", *fields, *person)
-    )
-
-
-def _role_rows(now: dt.datetime) -> QuerySet:
-    """Every (recipient, role, item) of the candidates, by recipient, then item, owner first.
-
-    Owners and co-owners hear as owners; the lead organization's coordinator as coordinator,
-    unless they also own the item: "owner" sorts after "coordinator", so descending puts it first.
-    """
-    items = _candidates(now)
-    through = ActionItem.co_owners.through.objects.filter(actionitem__in=items.values("pk"))
-    return (
-        _role_part(items, recipient="owner", item="", role=OWNER)
-        .union(
-            _role_part(through, recipient="user", item="actionitem__", role=OWNER),
-            _role_part(
-                items, recipient="lead_organization__coordinator", item="", role=COORDINATOR
-            ),
-            all=True,
-        )
-        .order_by("r_id", "i_id", "-role")
+    by_pair = carried.values("reminder__recipient_id", "item_id")  # GROUP BY
+    return _columns(
+        by_pair,
+        recipient=F("reminder__recipient_id"),
+        kind=_REMINDED,
+        item=F("item_id"),
+        day=Max("reminder__local_date"),
     )
 
 
 def _days_taken(now: dt.datetime) -> QuerySet:
-    """(recipient id, local date) of the rows for the local days around `now`, in order.
+    """The rows already made for the local days around `now`, as stream rows.
 
     Every local date lies within a day of `now`'s UTC date.
     """
     today = now.astimezone(dt.UTC).date()
     days = (today - dt.timedelta(days=1), today + dt.timedelta(days=1))
-    return (
-        Reminder.objects.filter(local_date__range=days)
-        .order_by("recipient_id", "local_date")
-        .values_list("recipient_id", "local_date")
+    return _columns(
+        Reminder.objects.filter(local_date__range=days),
+        recipient=F("recipient_id"),
+        kind=_TAKEN,
+        item=Value(0, Field()),
+        day=F("local_date"),
     )
 
 
-class _InOrder:
-    """Looks up keys, in ascending order, in rows sorted by key: a merge join, row by row.
-
-    `rows` are (key, value); a key that is not there gives None.
-    """
-
-    def __init__(self, rows: Iterator[tuple]) -> None:
-        self._rows = rows
-        self._row = next(rows, None)
-
-    def get(self, key):
-        while self._row is not None and self._row[0] < key:
-            self._row = next(self._rows, None)
-        return self._row[1] if self._row is not None and self._row[0] == key else None
+def _sweep_rows(now: dt.datetime) -> QuerySet:
+    """The stream: every role on a candidate, the days taken, the days last reminded."""
+    items = _candidates(now)
+    through = ActionItem.co_owners.through.objects.filter(actionitem__in=items.values("pk"))
+    owner, lead = "owner", "lead_organization__coordinator"
+    return (
+        _roles(items, recipient=owner, item="", kind=_OWNS)
+        .union(
+            _roles(through, recipient="user", item="actionitem__", kind=_OWNS),
+            _roles(items, recipient=lead, item="", kind=_COORDINATES),
+            last_reminded(items=items.values("pk")),
+            _days_taken(now),
+            all=True,
+        )
+        .order_by("r_id", "i_id", "row_kind")
+    )
 
 
 def _entry_kind(*, item, role, today, zone, last, now) -> str | None:
@@ -386,47 +406,53 @@ def sorted_entries(entries: list[tuple[ActionItem, str]]) -> list[tuple[ActionIt
     )
 
 
-def _entries_for(*, recipient, today, rows, last: _InOrder, now) -> list[tuple[int, str]]:
-    """(item id, kind) of what one recipient hears about today, from their stream rows."""
-    zone = recipient_zone(recipient)
+def _recipient(row: tuple) -> _Recipient:
+    profile = _Profile(*row[_PROFILE]) if row[_RECIPIENT + 1] is not None else None
+    return _Recipient(row[0], row[_RECIPIENT], profile)
+
+
+def _digest(rows: Iterator[tuple], now: dt.datetime):
+    """(recipient, local date, [(item id, kind)]) from one recipient's rows, or None if they
+    are not due: outside their morning window or not a working day, their day already taken,
+    or nothing they may see needs them today."""
+    taken: set[dt.date] = set()
+    recipient = None
     entries = []
-    for item_id, (row, *_same_item) in groupby(rows, key=itemgetter(2)):  # owner role first
-        item = _Item(*row[_ITEM])
+    for item_id, item_rows in groupby(rows, itemgetter(_ITEM_ID)):
+        first, *others = item_rows  # owner, then coordinator, then reminded (`row_kind` order)
+        if first[_KIND] == _TAKEN:
+            taken.update(row[_DAY] for row in (first, *others))
+            continue
+        if first[_KIND] == _REMINDED:
+            continue  # reminded once, no role on it now
+        if recipient is None:
+            recipient = _recipient(first)
+            today = due_local_date(user=recipient, now=now)
+            if today is None or today in taken:
+                return None
+            zone = recipient_zone(recipient)
+        item = _Item(item_id, *first[_FIELDS])
         if not can_see(recipient, item):
             continue
-        previous = last.get((recipient.pk, item_id))
-        kind = _entry_kind(item=item, role=row[1], today=today, zone=zone, last=previous, now=now)
+        last = others[-1][_DAY] if others and others[-1][_KIND] == _REMINDED else None
+        role = _ROLES[first[_KIND]]
+        kind = _entry_kind(item=item, role=role, today=today, zone=zone, last=last, now=now)
         if kind:
-            entries.append((item.pk, kind))
-    return entries
+            entries.append((item_id, kind))
+    return (recipient, today, entries) if entries else None
 
 
 def _due_digests(now: dt.datetime) -> Iterator[tuple[_Recipient, dt.date, list[tuple[int, str]]]]:
     """Each recipient due at `now`, their local date and (item id, kind) entries, streamed.
 
     Due: inside their morning window on a working day, with no row for that day yet, and with
-    items they may see that need them today. Three statements, whatever the number of items,
-    each read a chunk at a time side by side (all three are sorted by recipient).
+    items they may see that need them today. One statement, whatever the number of items,
+    read a chunk at a time (a server-side cursor on PostgreSQL).
     """
-    taken = _InOrder((row, True) for row in _days_taken(now).iterator(chunk_size=_CHUNK))
-    reminded = last_reminded(items=_candidates(now).values("pk")).iterator(chunk_size=_CHUNK)
-    last = _InOrder(((r, i), day) for r, i, day in reminded)
-    stream = _role_rows(now).iterator(chunk_size=_CHUNK)
-    for _recipient_id, group in groupby(stream, itemgetter(0)):
-        first, rows = _peek(group)
-        profile = _Profile(*first[_PROFILE]) if first[_RECIPIENT + 1] is not None else None
-        recipient = _Recipient(first[0], first[_RECIPIENT], profile)
-        today = due_local_date(user=recipient, now=now)
-        if today is None or taken.get((recipient.pk, today)):
-            continue
-        entries = _entries_for(recipient=recipient, today=today, rows=rows, last=last, now=now)
-        if entries:
-            yield recipient, today, entries
-
-
-def _peek(rows: Iterator[tuple]) -> tuple[tuple, Iterator[tuple]]:
-    first = next(rows)
-    return first, chain([first], rows)
+    for _recipient_id, rows in groupby(_sweep_rows(now).iterator(chunk_size=_CHUNK), itemgetter(0)):
+        digest = _digest(rows, now)
+        if digest is not None:
+            yield digest
 
 
 def plan_digests(*, now: dt.datetime) -> list[DigestPlan]:
@@ -577,20 +603,21 @@ def requeue_stuck(*, now: dt.datetime, enqueue: bool = True, limit: int = 500) -
 
 
 class _Claims:
-    """Due digests held compactly until they are written: about 20 bytes an entry, no objects.
+    """Due digests held compactly until they are written: about 14 bytes a digest and 9 an entry.
 
-    Per digest: recipient id, local date (ordinal), end of the window (POSIX seconds) and its
-    number of entries; per entry: item id and kind (index in KIND_ORDER).
+    Per digest: recipient id, its window (an index into `windows`: recipients of one time zone
+    share their local day and its window) and its number of entries; per entry: item id and
+    kind (index in KIND_ORDER).
     """
 
     def __init__(self) -> None:
-        self.recipients, self.days, self.ends = array("q"), array("i"), array("d")
-        self.sizes, self.items, self.kinds = array("I"), array("q"), array("b")
+        self.windows: dict[tuple[dt.date, dt.datetime], int] = {}
+        self.recipients, self.slots, self.sizes = array("q"), array("H"), array("I")
+        self.items, self.kinds = array("q"), array("b")
 
     def add(self, *, recipient_id: int, day: dt.date, send_before: dt.datetime, entries) -> None:
         self.recipients.append(recipient_id)
-        self.days.append(day.toordinal())
-        self.ends.append(send_before.timestamp())
+        self.slots.append(self.windows.setdefault((day, send_before), len(self.windows)))
         self.sizes.append(len(entries))
         for item_id, kind in entries:
             self.items.append(item_id)
@@ -598,22 +625,17 @@ class _Claims:
 
     def rows(self) -> Iterator[tuple]:
         """(recipient, local date, send before, Message-ID, item, kind), one per entry."""
+        windows = list(self.windows)
         entry = 0
-        for recipient_id, day, end, size in zip(
-            self.recipients, self.days, self.ends, self.sizes, strict=True
-        ):
-            digest = (
-                recipient_id,
-                dt.date.fromordinal(day),
-                dt.datetime.fromtimestamp(end, dt.UTC),
-                new_message_id(),
-            )
+        for recipient_id, slot, size in zip(self.recipients, self.slots, self.sizes, strict=True):
+            digest = (recipient_id, *windows[slot], new_message_id())
             for n in range(entry, entry + size):
                 yield (*digest, self.items[n], KIND_ORDER[self.kinds[n]])
             entry += size
 
 
 def collect_claims(*, now: dt.datetime) -> _Claims:
+    """The digests due at `now` (_due_digests), in compact form for write_claims."""
     claims = _Claims()
     for recipient, today, entries in _due_digests(now):
         end = window_end(day=today, zone=recipient_zone(recipient))
