@@ -51,7 +51,7 @@ from .models import (
     ReminderState,
     SweepRun,
 )
-from .releasability import can_see
+from .releasability import can_see, may_see_marking
 
 logger = logging.getLogger(__name__)
 
@@ -375,12 +375,18 @@ def _sweep_rows(now: dt.datetime) -> QuerySet:
     """The stream: every role on a candidate, the days taken, the days last reminded."""
     items = _candidates(now)
     through = ActionItem.co_owners.through.objects.filter(actionitem__in=items.values("pk"))
+    # A coordinator hears of an item only from REMINDER_ESCALATION_DAYS after its due date
+    # (escalation_due), and no one's local today is later than `now`'s UTC date + 1.
+    latest = now.astimezone(dt.UTC).date() + dt.timedelta(days=1)
+    escalating = items.filter(
+        due_date__lte=latest - dt.timedelta(days=settings.REMINDER_ESCALATION_DAYS)
+    )
     owner, lead = "owner", "lead_organization__coordinator"
     return (
         _roles(items, recipient=owner, item="", kind=_OWNS)
         .union(
             _roles(through, recipient="user", item="actionitem__", kind=_OWNS),
-            _roles(items, recipient=lead, item="", kind=_COORDINATES),
+            _roles(escalating, recipient=lead, item="", kind=_COORDINATES),
             last_reminded(items=items.values("pk")),
             _days_taken(now),
             all=True,
@@ -417,6 +423,7 @@ def _digest(rows: Iterator[tuple], now: dt.datetime):
     or nothing they may see needs them today."""
     taken: set[dt.date] = set()
     recipient = None
+    visible: dict[str, bool] = {}  # marking -> whether they may see it (releasability)
     entries = []
     for item_id, item_rows in groupby(rows, itemgetter(_ITEM_ID)):
         first, *others = item_rows  # owner, then coordinator, then reminded (`row_kind` order)
@@ -432,7 +439,9 @@ def _digest(rows: Iterator[tuple], now: dt.datetime):
                 return None
             zone = recipient_zone(recipient)
         item = _Item(item_id, *first[_FIELDS])
-        if not can_see(recipient, item):
+        if item.marking not in visible:
+            visible[item.marking] = may_see_marking(recipient, item.marking)
+        if not visible[item.marking]:
             continue
         last = others[-1][_DAY] if others and others[-1][_KIND] == _REMINDED else None
         role = _ROLES[first[_KIND]]
