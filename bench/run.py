@@ -210,7 +210,8 @@ NOTES = [
     "one SELECT of the due digests grouped by recipient and one INSERT of reminders and their "
     "items, on the same data in the same process; the run checks both claim the same rows.",
     "Sweep statements: counted with `connection.execute_wrapper` (a server-side cursor's fetches "
-    "count once). Peak memory: tracemalloc peak of Python allocations during one run, not RSS.",
+    "count once; the sweep's one COPY of its claims into a temporary table is not among them). "
+    "Peak memory: tracemalloc peak of Python allocations during one run, not RSS.",
     "Delivery: one Celery node, prefork, concurrency 2, on Redis (database 9), the sweep at the "
     "real current time with enqueue on; timed from the sweep's start until the aiosmtpd sink has "
     "accepted every claimed digest. Floor: the same messages (captured by the sink) sent again "
