@@ -1,0 +1,48 @@
+"""Django's model backend, with fewer queries on every signed-in request.
+
+Each page reads the signed-in user's profile (language, time zone, clearances) and most ask
+whether the user is a coordinator (`workflow.is_coordinator`, a permission). Django's backend
+reads the user, then the profile, then the user's own and their groups' permissions: four
+queries. This one reads the user with the profile (one join) and the permissions in one
+statement: two queries. Who may do what is unchanged: the same rows decide, through the same
+`has_perm` calls.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.models import Group, Permission
+from django.db.models import Q
+
+_USER_PERMS = get_user_model().user_permissions.through
+_GROUP_PERMS = Group.permissions.through
+
+
+class ProfileBackend(ModelBackend):
+    def get_user(self, user_id):
+        """The active user with this id and their profile (None when they have none)."""
+        model = get_user_model()
+        try:
+            user = model._default_manager.select_related("profile").get(pk=user_id)
+        except model.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None
+
+    def get_all_permissions(self, user_obj, obj=None) -> set[str]:
+        """The user's own and their groups' permissions as "app_label.codename", read once per
+        request in one statement (Django's backend reads them in two)."""
+        if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
+            return set()
+        if not hasattr(user_obj, "_perm_cache"):
+            rows = Permission.objects.all()
+            if not user_obj.is_superuser:
+                own = _USER_PERMS.objects.filter(user=user_obj)
+                via_groups = _GROUP_PERMS.objects.filter(group__user=user_obj)
+                rows = rows.filter(
+                    Q(pk__in=own.values("permission_id"))
+                    | Q(pk__in=via_groups.values("permission_id"))
+                )
+            names = rows.values_list("content_type__app_label", "codename")
+            user_obj._perm_cache = {f"{app_label}.{codename}" for app_label, codename in names}
+        return user_obj._perm_cache
