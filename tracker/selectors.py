@@ -63,6 +63,19 @@ def change_stamp() -> tuple:
     return row or ()  # no items: nothing to show, whatever was there before
 
 
+def item_history_stamp() -> Subquery:
+    """For an item query's annotate(): the id of the item's latest history row.
+
+    Every save of the item and every change of its co-owners or partner organizations adds a
+    history row (simple-history), and every timeline entry saves the item (workflow.py bumps
+    its version), so this grows with each of them: one index lookup. Renaming a user or an
+    organization adds none; it shows on the item's page once the item next changes.
+    """
+    history = ActionItem.history.model
+    latest = history.objects.filter(id=OuterRef("pk")).order_by("-history_id")
+    return Subquery(latest.values("history_id")[:1])
+
+
 def names() -> tuple:
     """Every name the list's filter form shows (themes, sources, organizations), for a cache
     key: a renamed theme or organization then shows at once, though no item changed. Three

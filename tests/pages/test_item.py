@@ -200,3 +200,34 @@ def test_malformed_posts_are_refused_on_the_form_and_change_nothing(client, worl
     assert "The change was not made" in response.content.decode()
     assert not StatusUpdate.objects.exists()
     assert reload(world.public).version == world.public.version
+
+
+def test_a_cached_item_page_shows_new_co_owners_partners_and_updates_at_once(
+    client, world, kr_org, user_factory, now
+):
+    client.force_login(world.reader)
+    page = client.get("/items/public-item/").content.decode()
+    assert "newowner" not in page and "DAPA" not in page
+    world.public.co_owners.add(user_factory("newowner", role=None))
+    world.public.partner_organizations.add(kr_org)
+    page = client.get("/items/public-item/").content.decode()
+    assert "newowner" in page and "DAPA" in page
+    workflow.post_update(item=world.public, by=world.owner, note="Fresh news", now=now)
+    assert "Fresh news" in client.get("/items/public-item/").content.decode()
+    world.public.co_owners.clear()
+    page = client.get("/items/public-item/").content.decode()
+    co_owners = page[page.index("Co-owners") : page.index("Status</dt>")]
+    assert "coowner" not in co_owners and "newowner" not in co_owners
+
+
+def test_a_digest_sent_after_the_page_was_cached_shows_as_sent(client, world, now):
+    reminder = Reminder.objects.create(recipient=world.owner, local_date=now.date(), created_at=now)
+    ReminderItem.objects.create(reminder=reminder, item=world.public, kind=ReminderKind.OVERDUE)
+    client.force_login(world.coordinator)
+    page = client.get("/items/public-item/").content.decode()
+    assert "Pending" in page[page.index("Reminders sent") :]
+    # Delivery marks a digest sent with an update() that leaves the item untouched.
+    Reminder.objects.filter(pk=reminder.pk).update(state=ReminderState.SENT, sent_at=now)
+    section = client.get("/items/public-item/").content.decode()
+    section = section[section.index("Reminders sent") :]
+    assert "Sent" in section and "Pending" not in section

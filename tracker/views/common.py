@@ -38,11 +38,14 @@ def visible_items(request) -> QuerySet:
 
 
 def visible_item_or_404(request, key: str) -> ActionItem:
-    """The item with this key if the viewer may see it; otherwise 404, whether or not it exists."""
+    """The item with this key if the viewer may see it; otherwise 404, whether or not it exists.
+
+    It carries `history_stamp` (selectors.item_history_stamp): what changes with its owners,
+    partners and timeline, so the page can keep them in the cache until then."""
     item = (
         visible_items(request)
         .select_related("source", "theme", "lead_organization", "owner")
-        .prefetch_related("partner_organizations", "co_owners")
+        .annotate(history_stamp=selectors.item_history_stamp())
         .filter(key=key)
         .first()
     )

@@ -38,10 +38,12 @@ def _blank_forms(item: ActionItem) -> dict[str, forms.Form]:
     }
 
 
-def _facts(item: ActionItem, updates: list, reminders: list) -> tuple:
-    """Everything the page's main column shows, as plain values: its cache key, so any change
-    to the item, its source, theme, organizations, owners, timeline or reminder log (names
-    included) renders it afresh."""
+def _facts(item: ActionItem) -> tuple:
+    """What the main column (details, owners, partners, timeline) depends on, read from the
+    item's own row: its cache key. The item's fields and the names joined to it (source,
+    theme, lead organization, owner) are read fresh; its co-owners, partners and timeline
+    change only with its history stamp (selectors.item_history_stamp), so they are read only
+    when that changes."""
     own = tuple(getattr(item, f.attname) for f in item._meta.concrete_fields)
     related = (
         tuple(getattr(item.source, f.attname) for f in item.source._meta.concrete_fields),
@@ -49,20 +51,18 @@ def _facts(item: ActionItem, updates: list, reminders: list) -> tuple:
         (item.lead_organization.key, item.lead_organization.name_en),
         (item.lead_organization.name_ko, item.lead_organization.country),
         item.owner.get_username() if item.owner else None,
-        tuple(u.get_username() for u in item.co_owners.all()),
-        tuple((o.name_en, o.name_ko) for o in item.partner_organizations.all()),
     )
-    timeline = tuple(
-        (u.pk, u.kind, u.from_status, u.to_status, u.note, u.created_at, u.author_id)
-        + ((u.author.get_username(),) if u.author else ())
-        for u in updates
-    )
-    log = tuple(
+    return own, related, item.history_stamp
+
+
+def _log_facts(reminders: list) -> tuple:
+    """Everything the reminder log shows: its cache key. Digests change state without
+    touching the item, so the log is read on every view; only its rendering is cached."""
+    return tuple(
         (e.pk, e.kind, e.reminder.state, e.reminder.local_date, e.reminder.sent_at)
         + (e.reminder.recipient.get_username(),)
         for e in reminders
     )
-    return own, related, timeline, log
 
 
 def _forms_html(request, item: ActionItem, page_forms: dict, bound: dict | None) -> dict:
@@ -83,16 +83,26 @@ def _render(request, item: ActionItem, *, bound: dict | None = None, status: int
     top, since a form for a closed item is not on the page)."""
     can_update = workflow.may_update(request.user, item)
     page_forms = {**_blank_forms(item), **(bound or {})} if can_update else {}
-    updates = list(item.updates.select_related("author"))
     reminders = list(item_reminder_log(item=item)[:REMINDERS_SHOWN])
     today = timezone.localdate()
 
     def render_main() -> str:
-        context = {"item": item, "updates": updates, "reminders": reminders, "today": today}
+        context = {
+            "item": item,
+            "co_owners": list(item.co_owners.all()),
+            "partners": list(item.partner_organizations.all()),
+            "updates": list(item.updates.select_related("author")),
+            "today": today,
+        }
         return render_to_string("tracker/includes/item_main.html", context, request=request)
 
-    main = cached_render(
-        request, parts=("item-main", _facts(item, updates, reminders)), stamp=(), render=render_main
+    def render_log() -> str:
+        context = {"reminders": reminders}
+        return render_to_string("tracker/includes/item_log.html", context, request=request)
+
+    main = cached_render(request, parts=("item-main", _facts(item)), stamp=(), render=render_main)
+    log = cached_render(
+        request, parts=("item-log", _log_facts(reminders)), stamp=(), render=render_log
     )
     needing_note = [
         Status(s).label
@@ -101,7 +111,8 @@ def _render(request, item: ActionItem, *, bound: dict | None = None, status: int
     ]
     context = {
         "item": item,
-        "main": mark_safe(main),  # noqa: S308 -- our own template's output, escaped there
+        "main": mark_safe(main),  # noqa: S308 -- our own templates' output, escaped there
+        "log": mark_safe(log),  # noqa: S308
         "can_update": can_update,
         "forms": page_forms,
         "form_html": {
