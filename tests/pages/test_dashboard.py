@@ -6,7 +6,8 @@ import datetime as dt
 from django.utils import timezone
 
 from tracker import workflow
-from tracker.models import Reminder, ReminderItem, ReminderKind, ReminderState, Status
+from tracker.models import Reminder, ReminderItem, ReminderKind, ReminderState, Status, Theme
+from tracker.views.dashboard import THEMES_SHOWN
 
 
 def dashboard(client, user):
@@ -114,3 +115,40 @@ def test_the_cached_dashboard_is_kept_apart_per_language(client, world):
     assert "Status by theme" in dashboard(client, world.reader).content.decode()
     client.cookies["django_language"] = "ko"
     assert "주제별 상태" in client.get("/").content.decode()
+
+
+def item_in(theme: Theme, item_factory, **fields):
+    item = item_factory(**fields)
+    item.theme = theme
+    item.save()
+    return item
+
+
+def test_with_many_themes_the_chart_shows_those_with_most_open_items_and_links_the_rest(
+    client, world, item_factory, source
+):
+    # The world's own theme ("Government") holds three items, two of them open.
+    for n in range(THEMES_SHOWN + 2):
+        theme = Theme.objects.create(source=source, key=f"t{n}", title_en=f"Theme {n:02}", order=n)
+        for _ in range(1 + n // 4):  # later themes hold more open items
+            item_in(theme, item_factory, status=Status.IN_PROGRESS)
+        item_in(theme, item_factory, status=Status.IMPLEMENTED)
+    response = dashboard(client, world.reader)
+    labels = [row.label for row in response.context["theme_rows"]]
+    assert len(labels) == THEMES_SHOWN
+    assert labels[:4] == ["Theme 12", "Theme 13", "Theme 08", "Theme 09"]  # most open first
+    # Among themes of one open item each, report order decides: "Government", then "Theme 00".
+    assert labels[-2:] == ["Government", "Theme 00"]
+    page = response.content.decode()
+    more = page[page.index('class="more-themes"') :]
+    assert "and 3 more themes: see every open item" in more
+    assert 'href="/items/?status=not_started&amp;status=in_progress&amp;status=blocked"' in more
+
+
+def test_with_few_themes_every_theme_is_drawn_in_report_order(client, world, item_factory, source):
+    for n in (2, 1):
+        theme = Theme.objects.create(source=source, key=f"t{n}", title_en=f"Theme {n}", order=n)
+        item_in(theme, item_factory)
+    page = dashboard(client, world.reader).content.decode()
+    assert "more-themes" not in page
+    assert page.index("Theme 1") < page.index("Theme 2")

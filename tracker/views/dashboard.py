@@ -12,14 +12,36 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from .. import charts, selectors
-from ..models import Organization, StatusUpdate, Theme
+from ..models import OPEN_STATUSES, Organization, StatusUpdate, Theme
 from ..releasability import visible_filter
 from .common import cached_render, visible_items
+
+# A coordinator reads a dozen bars, not hundreds; the rest are one link away.
+THEMES_SHOWN = 12
 
 
 def _list_href(**params: object) -> str:
     query = urlencode({k: v for k, v in params.items() if v is not None}, doseq=True)
     return reverse("tracker:item_list") + (f"?{query}" if query else "")
+
+
+def shown_themes(
+    themes: list[Theme], by_theme: dict[int, dict[str, int]], *, limit: int = THEMES_SHOWN
+) -> tuple[list[Theme], int]:
+    """The themes the chart draws, and how many more have items.
+
+    Themes with items, in report order while there are at most `limit`; beyond that the
+    `limit` with the most open items, most first (report order among equals).
+    """
+    with_items = [t for t in themes if t.pk in by_theme]
+    if len(with_items) <= limit:
+        return with_items, 0
+
+    def open_items(theme: Theme) -> int:
+        return sum(n for status, n in by_theme[theme.pk].items() if status in OPEN_STATUSES)
+
+    ranked = sorted(with_items, key=open_items, reverse=True)  # stable: report order kept
+    return ranked[:limit], len(with_items) - limit
 
 
 def _theme_rows(numbers: selectors.DashboardNumbers, themes: list[Theme]) -> list[charts.BarRow]:
@@ -30,7 +52,6 @@ def _theme_rows(numbers: selectors.DashboardNumbers, themes: list[Theme]) -> lis
             lambda status, t=t: _list_href(theme=t.pk, status=status),
         )
         for t in themes
-        if t.pk in numbers.by_theme
     )
 
 
@@ -58,11 +79,13 @@ def _context(request, *, now, stamp, themes, orgs) -> dict:
         .order_by("-created_at", "-id")
     )
     series = numbers.closed_per_month
+    themes, more_themes = shown_themes(themes, numbers.by_theme)
     return {
         "numbers": numbers,
         "today": timezone.localdate(now),
         "legend": charts.legend(),
         "theme_rows": _theme_rows(numbers, themes),
+        "more_themes": more_themes,
         "org_rows": _org_rows(numbers, orgs),
         "overdue": [listed[i] for i in numbers.overdue_ids if i in listed],
         "due_soon": [listed[i] for i in numbers.due_soon_ids if i in listed],
