@@ -23,6 +23,8 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+import struct
+import tempfile
 import time
 import zoneinfo
 from array import array
@@ -612,35 +614,49 @@ def requeue_stuck(*, now: dt.datetime, enqueue: bool = True, limit: int = 500) -
 
 
 class _Claims:
-    """Due digests held compactly until they are written: about 14 bytes a digest and 9 an entry.
+    """Due digests spooled to a temporary file until they are written: Python memory stays the
+    same however many digests are due (the sweep's memory goal); disk takes 23 bytes an entry.
 
-    Per digest: recipient id, its window (an index into `windows`: recipients of one time zone
-    share their local day and its window) and its number of entries; per entry: item id and
+    One fixed-size record per entry: the digest's number, recipient id, window (an index into
+    `windows`: recipients of one time zone share their local day and its window), item id and
     kind (index in KIND_ORDER).
     """
 
+    _RECORD = struct.Struct("<IqHqb")
+
     def __init__(self) -> None:
         self.windows: dict[tuple[dt.date, dt.datetime], int] = {}
-        self.recipients, self.slots, self.sizes = array("q"), array("H"), array("I")
-        self.items, self.kinds = array("q"), array("b")
+        self.digests = 0
+        # Open for the object's life, closed by close() or `with` (SIM115 wants a block).
+        self._file = tempfile.TemporaryFile()  # noqa: SIM115
 
     def add(self, *, recipient_id: int, day: dt.date, send_before: dt.datetime, entries) -> None:
-        self.recipients.append(recipient_id)
-        self.slots.append(self.windows.setdefault((day, send_before), len(self.windows)))
-        self.sizes.append(len(entries))
+        slot = self.windows.setdefault((day, send_before), len(self.windows))
+        pack, write = self._RECORD.pack, self._file.write
         for item_id, kind in entries:
-            self.items.append(item_id)
-            self.kinds.append(KIND_ORDER.index(kind))
+            write(pack(self.digests, recipient_id, slot, item_id, KIND_ORDER.index(kind)))
+        self.digests += 1
 
     def rows(self) -> Iterator[tuple]:
         """(recipient, local date, send before, Message-ID, item, kind), one per entry."""
         windows = list(self.windows)
-        entry = 0
-        for recipient_id, slot, size in zip(self.recipients, self.slots, self.sizes, strict=True):
-            digest = (recipient_id, *windows[slot], new_message_id())
-            for n in range(entry, entry + size):
-                yield (*digest, self.items[n], KIND_ORDER[self.kinds[n]])
-            entry += size
+        self._file.seek(0)
+        records = self._RECORD.iter_unpack
+        current, digest = None, ()
+        while block := self._file.read(self._RECORD.size * 4096):
+            for number, recipient_id, slot, item_id, kind in records(block):
+                if number != current:
+                    current, digest = number, (recipient_id, *windows[slot], new_message_id())
+                yield (*digest, item_id, KIND_ORDER[kind])
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self) -> _Claims:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 def collect_claims(*, now: dt.datetime) -> _Claims:
@@ -684,7 +700,7 @@ def write_claims(*, claims: _Claims, now: dt.datetime, enqueue: bool = True) -> 
     one): the claims are streamed with COPY into a temporary table, and one INSERT makes the
     rows nobody else has, with their items.
     """
-    if not claims.recipients:
+    if not claims.digests:
         return array("q")
     insert = _CLAIM_INSERT.format(
         reminder=Reminder._meta.db_table, entry=ReminderItem._meta.db_table
@@ -718,7 +734,8 @@ def _claim_due(*, now: dt.datetime, enqueue: bool) -> Sequence[int]:
         # The planner would otherwise pick plans that return a cursor's first rows soonest;
         # the sweep reads every row.
         cursor.execute("SET LOCAL cursor_tuple_fraction = 1")
-        return write_claims(claims=collect_claims(now=now), now=now, enqueue=enqueue)
+        with collect_claims(now=now) as claims:
+            return write_claims(claims=claims, now=now, enqueue=enqueue)
 
 
 @dataclass
@@ -738,8 +755,8 @@ def sweep(*, now: dt.datetime, enqueue: bool = True) -> SweepResult:
 
     Safe to run twice at once (two beats): the database claim decides. With enqueue=False
     nothing goes to the broker; the caller sends the rows itself (send_reminders command).
-    On PostgreSQL its memory does not grow with the number of items beyond ~20 bytes for each
-    entry claimed, and it takes the same statements whatever that number.
+    On PostgreSQL its memory does not grow with the number of items beyond 8 bytes for each
+    digest claimed (their ids), and it takes the same statements whatever that number.
     """
     started = time.monotonic()
     requeued = requeue_stuck(now=now, enqueue=enqueue)
