@@ -217,6 +217,11 @@ REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=8)
 REMINDER_RETRY_BASE_SECONDS = env.float("REMINDER_RETRY_BASE_SECONDS", default=5.0)
 REMINDER_RETRY_MAX_SECONDS = env.float("REMINDER_RETRY_MAX_SECONDS", default=300.0)
 REMINDER_LINK_MAX_AGE_DAYS = env.int("REMINDER_LINK_MAX_AGE_DAYS", default=14)
+# Digests a send_reminders task takes at once, through one SMTP connection.
+REMINDER_BATCH_SIZE = env.int("REMINDER_BATCH_SIZE", default=50)
+# A batch starts no new message after this long; the rest go back to the queue at once. It
+# leaves one EMAIL_TIMEOUT (and a margin) before the task's soft time limit.
+REMINDER_BATCH_SECONDS = env.float("REMINDER_BATCH_SECONDS", default=30.0)
 SWEEP_STALE_MINUTES = 15
 if not (
     0 <= REMINDER_LOCAL_HOUR <= 23
@@ -224,6 +229,12 @@ if not (
     and REMINDER_LOCAL_HOUR + REMINDER_WINDOW_HOURS <= 24
 ):
     raise ImproperlyConfigured("The reminder window must lie within one local day.")
+if REMINDER_BATCH_SIZE < 1:
+    raise ImproperlyConfigured("REMINDER_BATCH_SIZE must be at least 1.")
+if REMINDER_BATCH_SECONDS + EMAIL_TIMEOUT + 5 > CELERY_TASK_SOFT_TIME_LIMIT:
+    raise ImproperlyConfigured(
+        "REMINDER_BATCH_SECONDS plus EMAIL_TIMEOUT must stay 5 s below the task soft time limit."
+    )
 if REMINDER_RETRY_MAX_SECONDS > 600:
     # A long countdown on Redis outlives the visibility timeout and runs twice.
     raise ImproperlyConfigured("REMINDER_RETRY_MAX_SECONDS must stay within a few minutes.")

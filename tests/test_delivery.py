@@ -101,3 +101,89 @@ def test_temporary_failures_give_up_after_the_attempt_limit(sink, row):
     final = send(row, seconds=30)
     assert final.state == "failed" and final.retry_in is None
     assert "gave up after 2 attempts" in row.last_error and row.last_error.startswith("452")
+
+
+# --- Batches: one connection for many digests -------------------------------------------------
+
+
+@pytest.fixture
+def rows(user_factory, item_factory) -> list[Reminder]:
+    """Five owners' digests, in the order a batch sends them (by id)."""
+    for n in range(5):
+        owner = user_factory(f"owner{n}", role=roles.OWNERS, time_zone="America/New_York")
+        item_factory(f"late{n}", owner=owner, due_date=dt.date(2026, 12, 4))
+    claimed = reminders.sweep(now=NOW, enqueue=False).claimed
+    return sorted(claimed, key=lambda r: r.pk)
+
+
+def send_batch(rows, seconds=0):
+    batch = delivery.deliver_batch(
+        reminder_ids=[r.pk for r in rows], now=NOW + dt.timedelta(seconds=seconds)
+    )
+    for row in rows:
+        row.refresh_from_db()
+    return batch
+
+
+def address(row) -> str:
+    return row.recipient.email
+
+
+def test_a_batch_goes_through_one_connection_and_marks_each_digest_sent(sink, rows):
+    batch = send_batch(rows)
+    assert batch.counts() == {"sent": 5} and batch.retry_ids == []
+    assert sorted(sink.message_ids().items()) == sorted((r.message_id, 1) for r in rows)
+    assert len(set(sink.peers)) == 1
+    assert [r.state for r in rows] == ["sent"] * 5 and {r.attempts for r in rows} == {1}
+    assert send_batch(rows).counts() == {"sent": 5} and len(sink.messages) == 5
+
+
+def test_refusals_and_a_dropped_connection_mid_batch_lose_nothing_and_send_nothing_twice(
+    sink, rows
+):
+    ok, refused, busy, dropped, untried = rows
+    sink.refuse(address(refused), "550 5.1.1 User unknown")
+    sink.refuse(address(busy), "450 4.2.1 Mailbox busy")
+    sink.drop_data(nth=2)  # ok's DATA is the first; the refused ones never reach DATA
+    batch = send_batch(rows)
+
+    assert [m["Message-ID"] for m in sink.messages] == [ok.message_id]
+    assert (ok.state, ok.attempts) == ("sent", 1)
+    assert (refused.state, refused.attempts, refused.last_error) == (
+        "failed",
+        1,
+        "550 5.1.1 User unknown",
+    )
+    assert (busy.state, busy.attempts, busy.last_error) == ("pending", 1, "450 4.2.1 Mailbox busy")
+    assert (dropped.state, dropped.attempts) == ("pending", 1)
+    assert "Disconnected" in dropped.last_error
+    assert (untried.state, untried.attempts, untried.claimed_at) == ("pending", 0, None)
+    assert untried.next_attempt_at > NOW  # backoff, like the row that lost the connection
+    assert sorted(batch.retry_ids) == sorted([busy.pk, dropped.pk, untried.pk])
+
+    sink.accept(address(busy))
+    again = send_batch(rows, seconds=30)  # the same task again, once the backoff has passed
+    assert again.counts() == {"sent": 4, "failed": 1} and again.retry_ids == []
+    assert sorted(sink.message_ids().items()) == sorted(
+        (r.message_id, 1) for r in (ok, busy, dropped, untried)
+    )
+    assert (busy.attempts, dropped.attempts, untried.attempts) == (2, 2, 1)
+    assert send_batch(rows, seconds=60).retry_ids == [] and len(sink.messages) == 4
+
+
+def test_a_batch_out_of_time_gives_the_rest_back_untouched(sink, rows, settings):
+    settings.REMINDER_BATCH_SECONDS = 0  # the first message always goes: the batch progresses
+    batch = send_batch(rows)
+    assert [r.state for r in rows] == ["sent"] + ["pending"] * 4
+    assert [r.attempts for r in rows] == [1, 0, 0, 0, 0]
+    assert batch.retry_ids == [r.pk for r in rows[1:]] and batch.retry_in == 0
+    assert len(sink.messages) == 1
+
+
+def test_a_batch_skips_digests_with_nothing_left_without_connecting(settings, rows):
+    use_smtp(settings, free_port())  # nothing listens: any connection would fail
+    for row in rows:
+        row.recipient.is_active = False
+        row.recipient.save()
+    assert send_batch(rows).counts() == {"skipped": 5}
+    assert {r.last_error for r in rows} == {"The recipient's account is inactive."}

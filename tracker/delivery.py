@@ -1,9 +1,12 @@
-"""Sending one claimed digest: take the row, rebuild it from current data, send, mark.
+"""Sending claimed digests: take the rows, rebuild each from current data, send, mark each.
 
-Called by the send_reminder task and the send_reminders command. No database transaction is
-open while SMTP talks; the row is taken before (a conditional UPDATE, so two workers never both
-send) and marked after, in its own short transaction. If a worker dies between the SMTP server's
-"250" and that mark, the row stays pending and is sent again after the pending timeout: the one
+Called by the send_reminders task (a batch of ids), the send_reminder task (one id: retries of
+old messages, callers that name one row) and the send_reminders command. A batch is taken in one
+short transaction (the rows locked, then one conditional UPDATE), its recipients and items are
+loaded with a constant number of queries, and its messages go out through one SMTP connection.
+No database transaction is open while SMTP talks. Each row is marked sent by one short UPDATE
+right after the server accepts its message: if a worker dies between the server's "250" and
+that mark, that one row stays pending and is sent again after the pending timeout, the one
 duplicate this design allows; the Message-ID stays the same so it can be recognised.
 """
 
@@ -13,15 +16,16 @@ import datetime as dt
 import logging
 import random
 import time
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from . import emails
-from .models import ActionItem, Reminder, ReminderKind, ReminderState
+from .models import ActionItem, Reminder, ReminderItem, ReminderKind, ReminderState
 from .releasability import can_see
 from .reminders import recipient_language, recipient_zone, sorted_entries
 
@@ -38,6 +42,28 @@ class Outcome:
     retry_in: float | None = None
 
 
+@dataclass
+class BatchOutcome:
+    """Each row's outcome, and the rows to try again (in `retry_in` seconds, the longest wait)."""
+
+    outcomes: dict[int, Outcome] = field(default_factory=dict)
+
+    @property
+    def retry_ids(self) -> list[int]:
+        return [pk for pk, o in self.outcomes.items() if o.retry_in is not None]
+
+    @property
+    def retry_in(self) -> float | None:
+        waits = [o.retry_in for o in self.outcomes.values() if o.retry_in is not None]
+        return max(waits) if waits else None
+
+    def counts(self) -> dict[str, int]:
+        counts: dict[str, int] = defaultdict(int)
+        for outcome in self.outcomes.values():
+            counts[outcome.state] += 1
+        return dict(counts)
+
+
 def retry_delay(*, attempts: int) -> float:
     """Exponential backoff with jitter, capped well below the broker's visibility timeout."""
     base = settings.REMINDER_RETRY_BASE_SECONDS
@@ -52,61 +78,109 @@ def _finish(reminder: Reminder, state: str, detail: str, **fields) -> Outcome:
     return Outcome(state=state, detail=detail)
 
 
-def _take(reminder_id: int, now: dt.datetime) -> Reminder | Outcome:
-    """The row, taken for this attempt with a conditional UPDATE, or why not.
+# --- Taking the rows ------------------------------------------------------------------------------
+
+
+def _verdict(reminder: Reminder, now: dt.datetime, cutoff: dt.datetime) -> Outcome | None:
+    """Why `reminder` may not be taken now (an Outcome to record), or None if it may.
 
     A claim younger than the pending timeout belongs to a live worker; an older one is a dead
-    worker's and may be taken over. `attempts` serves as the row's version.
+    worker's and may be taken over.
     """
-    reminder = Reminder.objects.filter(pk=reminder_id).select_related("recipient__profile").first()
-    if reminder is None:
-        return Outcome(state="missing", detail=_("No such reminder."))
     if reminder.state != ReminderState.PENDING:
         return Outcome(
             state=reminder.state, detail=_("Already %(state)s.") % {"state": reminder.state}
         )
-    cutoff = now - dt.timedelta(minutes=settings.REMINDER_PENDING_TIMEOUT_MINUTES)
     if reminder.claimed_at is not None and reminder.claimed_at >= cutoff:
         return Outcome(state="busy", detail=_("Another worker is sending it."))
     if reminder.send_before is not None and now >= reminder.send_before:
-        detail = _("The morning window passed before it could be sent.")
-        return _finish(reminder, ReminderState.SKIPPED, detail, last_error=detail)
+        return Outcome(
+            state=ReminderState.SKIPPED,
+            detail=_("The morning window passed before it could be sent."),
+        )
     if reminder.attempts >= reminder.give_up_after:
         detail = _("Gave up after %(n)d attempts.") % {"n": reminder.attempts}
-        return _finish(reminder, ReminderState.FAILED, detail, last_error=detail)
-    taken = (
-        Reminder.objects.filter(
-            pk=reminder.pk, state=ReminderState.PENDING, attempts=reminder.attempts
+        return Outcome(state=ReminderState.FAILED, detail=detail)
+    return None
+
+
+def _take(reminder_ids: list[int], now: dt.datetime) -> tuple[list[Reminder], dict[int, Outcome]]:
+    """The rows this call may send, taken for this attempt, and what became of the others.
+
+    One short transaction: the rows are read locked, in id order (SELECT ... FOR UPDATE on
+    PostgreSQL; SQLite's IMMEDIATE transactions admit one writer at a time), so two workers
+    given the same ids never both take a row; then one UPDATE takes them all, and one per
+    outcome ends the rows whose window passed or whose attempts ran out.
+    """
+    cutoff = now - dt.timedelta(minutes=settings.REMINDER_PENDING_TIMEOUT_MINUTES)
+    outcomes: dict[int, Outcome] = {}
+    taken: list[Reminder] = []
+    with transaction.atomic():
+        rows = (
+            Reminder.objects.filter(pk__in=reminder_ids)
+            .select_related("recipient__profile")
+            .select_for_update(of=("self",))
+            .order_by("pk")
         )
-        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=cutoff))
-        .update(
+        for reminder in rows:
+            verdict = _verdict(reminder, now, cutoff)
+            if verdict is None:
+                taken.append(reminder)
+            else:
+                outcomes[reminder.pk] = verdict
+        ended = defaultdict(list)
+        for pk, outcome in outcomes.items():
+            if outcome.state in (ReminderState.SKIPPED, ReminderState.FAILED):
+                ended[outcome.state, outcome.detail].append(pk)
+        for (state, detail), ids in ended.items():
+            Reminder.objects.filter(pk__in=ids).update(
+                state=state, claimed_at=None, last_error=detail
+            )
+        Reminder.objects.filter(pk__in=[r.pk for r in taken]).update(
             claimed_at=now, last_attempt_at=now, next_attempt_at=None, attempts=F("attempts") + 1
         )
+    for reminder in taken:
+        reminder.attempts += 1
+    for missing in set(reminder_ids) - {r.pk for r in taken} - outcomes.keys():
+        outcomes[missing] = Outcome(state="missing", detail=_("No such reminder."))
+    return taken, outcomes
+
+
+# --- What each digest holds now -------------------------------------------------------------------
+
+
+def _still_theirs(row: ReminderItem, user) -> bool:
+    item = row.item
+    if not item.is_open or not can_see(user, item):
+        return False
+    if row.kind == ReminderKind.ESCALATION:
+        return item.lead_organization.coordinator_id == user.pk
+    return user.pk in item.owner_ids()
+
+
+def _load_entries(reminders: list[Reminder]) -> tuple[dict[int, list], dict[int, int]]:
+    """Each row's items as they stand now, and how many the row planned.
+
+    Two queries for any number of rows (the items with their organizations, then co-owners).
+    """
+    users = {r.pk: r.recipient for r in reminders}
+    rows = (
+        ReminderItem.objects.filter(reminder_id__in=list(users))
+        .select_related("item__lead_organization")
+        .prefetch_related("item__co_owners")
     )
-    if taken != 1:
-        return Outcome(state="busy", detail=_("Another worker is sending it."))
-    reminder.attempts += 1
-    return reminder
+    kept: dict[int, list[tuple[ActionItem, str]]] = {pk: [] for pk in users}
+    planned: dict[int, int] = dict.fromkeys(users, 0)
+    for row in rows:
+        planned[row.reminder_id] += 1
+        if _still_theirs(row, users[row.reminder_id]):
+            kept[row.reminder_id].append((row.item, row.kind))
+    return {pk: sorted_entries(entries) for pk, entries in kept.items()}, planned
 
 
 def current_entries(reminder: Reminder) -> list[tuple[ActionItem, str]]:
     """The row's items as they stand now: still open, still visible, still the recipient's."""
-    user = reminder.recipient
-    rows = reminder.entries.select_related("item__lead_organization").prefetch_related(
-        "item__co_owners"
-    )
-    kept = []
-    for row in rows:
-        item = row.item
-        if not item.is_open or not can_see(user, item):
-            continue
-        if row.kind == ReminderKind.ESCALATION:
-            still_theirs = item.lead_organization.coordinator_id == user.pk
-        else:
-            still_theirs = user.pk in item.owner_ids()
-        if still_theirs:
-            kept.append((item, row.kind))
-    return sorted_entries(kept)
+    return _load_entries([reminder])[0][reminder.pk]
 
 
 def _cannot_send(reminder: Reminder, entries: list) -> str | None:
@@ -120,12 +194,19 @@ def _cannot_send(reminder: Reminder, entries: list) -> str | None:
     return None
 
 
-def _mark_sent(reminder: Reminder, entries: list, sent_at: dt.datetime) -> None:
+# --- Marking --------------------------------------------------------------------------------------
+
+
+def _mark_sent(reminder: Reminder, entries: list, planned: int, sent_at: dt.datetime) -> None:
+    """One short UPDATE (autocommit) right after the server's 250: the duplicate window is one
+    message wide. The log shows what was sent, not what was planned: items dropped since the
+    claim are removed in the same transaction."""
+    sent = Reminder.objects.filter(pk=reminder.pk, state=ReminderState.PENDING)
+    if len(entries) == planned:
+        sent.update(state=ReminderState.SENT, sent_at=sent_at, claimed_at=None)
+        return
     with transaction.atomic():
-        Reminder.objects.filter(pk=reminder.pk, state=ReminderState.PENDING).update(
-            state=ReminderState.SENT, sent_at=sent_at, claimed_at=None
-        )
-        # The log shows what was sent, not what was planned.
+        sent.update(state=ReminderState.SENT, sent_at=sent_at, claimed_at=None)
         reminder.entries.exclude(item__in=[item for item, _k in entries]).delete()
 
 
@@ -146,22 +227,41 @@ def _after_failure(reminder: Reminder, exc: BaseException, now: dt.datetime) -> 
     return Outcome(state=ReminderState.PENDING, detail=failure.text, retry_in=delay)
 
 
-def deliver(*, reminder_id: int, now: dt.datetime) -> Outcome:
-    """Send one claimed digest: take the row, rebuild, send outside any transaction, mark.
+def _release(rows: list[Reminder], now: dt.datetime, delay: float, detail: str) -> dict:
+    """Give back rows taken but never tried (the connection went, or the batch ran out of time).
 
-    Temporary SMTP failures (4xx, timeouts, refused connections) ask for a retry with backoff
-    until give_up_after; permanent ones (5xx) fail the row with the server's answer at once.
-    Safe to run twice: a row already sent, or taken by a live worker, is left alone.
+    They never reached SMTP, so the attempt is not counted; they are due again after `delay`.
     """
-    started = time.monotonic()
-    taken = _take(reminder_id, now)
-    if isinstance(taken, Outcome):
-        return taken
-    reminder = taken
-    entries = current_entries(reminder)
-    reason = _cannot_send(reminder, entries)
-    if reason:
-        return _finish(reminder, ReminderState.SKIPPED, reason, last_error=reason)
+    Reminder.objects.filter(pk__in=[r.pk for r in rows], state=ReminderState.PENDING).update(
+        claimed_at=None,
+        attempts=F("attempts") - 1,
+        next_attempt_at=now + dt.timedelta(seconds=delay),
+    )
+    return {r.pk: Outcome(state=ReminderState.PENDING, detail=detail, retry_in=delay) for r in rows}
+
+
+# --- Sending --------------------------------------------------------------------------------------
+
+
+class _Session:
+    """One SMTP connection for a batch, opened at the first message, dropped when it fails."""
+
+    def __init__(self):
+        self.connection = None
+
+    def send(self, message) -> None:
+        if self.connection is None:
+            self.connection = emails.open_connection()
+        emails.send(message, connection=self.connection)
+
+    def close(self) -> None:
+        if self.connection is not None:
+            emails.close_connection(self.connection)
+            self.connection = None
+
+
+def _send_one(reminder, entries, planned, session, now, started) -> tuple[Outcome, bool]:
+    """Build, send and mark one digest: its outcome, and whether the connection is lost."""
     user = reminder.recipient
     try:
         message = emails.build_digest(
@@ -171,9 +271,62 @@ def deliver(*, reminder_id: int, now: dt.datetime) -> Outcome:
             language=recipient_language(user),
             now=now,
         )
-        emails.send(message)
-    except Exception as exc:  # classified: SMTP answers, timeouts, refusals, our own bugs
+    except Exception as exc:  # our own bug: the connection is fine
+        logger.exception("Reminder %s could not be built", reminder.pk)
+        return _after_failure(reminder, exc, now), False
+    try:
+        session.send(message)
+    except Exception as exc:  # classified: SMTP answers, timeouts, refusals, lost connections
         logger.warning("Reminder %s attempt %s failed: %r", reminder.pk, reminder.attempts, exc)
-        return _after_failure(reminder, exc, now)
-    _mark_sent(reminder, entries, now + dt.timedelta(seconds=time.monotonic() - started))
-    return Outcome(state=ReminderState.SENT, detail=reminder.message_id, items=len(entries))
+        return _after_failure(reminder, exc, now), emails.connection_lost(exc)
+    _mark_sent(reminder, entries, planned, now + dt.timedelta(seconds=time.monotonic() - started))
+    return Outcome(state=ReminderState.SENT, detail=reminder.message_id, items=len(entries)), False
+
+
+def deliver_batch(*, reminder_ids: list[int], now: dt.datetime) -> BatchOutcome:
+    """Send the claimed digests `reminder_ids` through one SMTP connection, marking each as sent.
+
+    Temporary SMTP failures (4xx, timeouts, refused connections) ask for a retry of that row
+    with backoff until give_up_after; permanent ones (5xx) fail that row at once; the batch
+    goes on after either. When the connection is lost (or 421), the rows not yet tried are given
+    back with the same backoff and the rest of the batch is retried; after
+    REMINDER_BATCH_SECONDS they are given back at once. Safe to run twice: rows already sent,
+    or taken by a live worker, are left alone.
+    """
+    started = time.monotonic()
+    taken, outcomes = _take(list(reminder_ids), now)
+    result = BatchOutcome(outcomes)
+    entries, planned = _load_entries(taken)
+    session = _Session()
+    try:
+        for index, reminder in enumerate(taken):
+            if index and time.monotonic() - started > settings.REMINDER_BATCH_SECONDS:
+                detail = _("Not tried: the batch ran out of time.")
+                outcomes.update(_release(taken[index:], now, 0, detail))
+                break
+            reason = _cannot_send(reminder, entries[reminder.pk])
+            if reason:
+                outcomes[reminder.pk] = _finish(
+                    reminder, ReminderState.SKIPPED, reason, last_error=reason
+                )
+                continue
+            outcome, lost = _send_one(
+                reminder, entries[reminder.pk], planned[reminder.pk], session, now, started
+            )
+            outcomes[reminder.pk] = outcome
+            if lost:
+                session.close()
+                rest = taken[index + 1 :]
+                if rest:
+                    detail = _("Not tried: the SMTP connection was lost.")
+                    wait = outcome.retry_in or retry_delay(attempts=1)
+                    outcomes.update(_release(rest, now, wait, detail))
+                break
+    finally:
+        session.close()
+    return result
+
+
+def deliver(*, reminder_id: int, now: dt.datetime) -> Outcome:
+    """deliver_batch for one row: its outcome."""
+    return deliver_batch(reminder_ids=[reminder_id], now=now).outcomes[reminder_id]

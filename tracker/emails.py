@@ -8,12 +8,13 @@ silently drops refused recipients when only some are refused.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import smtplib
 import zoneinfo
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -23,6 +24,7 @@ from .models import ActionItem, Reminder, ReminderKind
 
 TEMPLATES = "tracker/email/"
 ERROR_MAX_LENGTH = 1000
+logger = logging.getLogger(__name__)
 GROUP_TITLES = {
     ReminderKind.OVERDUE: _("Overdue"),
     ReminderKind.DUE_SOON: _("Due soon"),
@@ -99,9 +101,28 @@ def build_digest(
     return message
 
 
-def send(message: EmailMultiAlternatives) -> None:
-    """Hand the message to the configured backend; raises on any failure (EMAIL_TIMEOUT bound)."""
-    message.send(fail_silently=False)
+def open_connection():
+    """One connection to the configured backend for a batch of messages; raises if it cannot."""
+    connection = get_connection(fail_silently=False)
+    connection.open()
+    return connection
+
+
+def close_connection(connection) -> None:
+    """Say goodbye; a server that is already gone, or never answers, changes nothing."""
+    try:
+        connection.close()
+    except (OSError, smtplib.SMTPException) as exc:  # SMTPException: an odd QUIT answer
+        logger.info("Closing the SMTP connection failed: %r", exc)
+
+
+def send(message: EmailMultiAlternatives, *, connection=None) -> None:
+    """Hand the message to the backend (through `connection` if given, else a new one); raises on
+    any failure (EMAIL_TIMEOUT bound)."""
+    if connection is None:
+        message.send(fail_silently=False)
+    else:
+        connection.send_messages([message])
 
 
 @dataclass(frozen=True)
@@ -133,3 +154,14 @@ def classify_failure(exc: BaseException) -> SendFailure:
         text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         permanent = False
     return SendFailure(permanent=permanent, text=text[:ERROR_MAX_LENGTH])
+
+
+def connection_lost(exc: BaseException) -> bool:
+    """Whether the SMTP session is unusable after `exc`: a timeout, a closed or refused
+    connection, or 421 (the server is closing it). After any other SMTP answer to one message
+    (4xx or 5xx), smtplib has reset the session and the next message may go through it."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return False
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return exc.smtp_code == 421
+    return isinstance(exc, OSError)  # smtplib's other errors, sockets, timeouts

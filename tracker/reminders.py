@@ -9,11 +9,12 @@
                      on a working day, no row for their local day yet, the items that need them
                      and that they may see
       write_claims   one Reminder row (unique recipient + local_date) per digest with its
-                     ReminderItems, all in one short transaction; send_reminder(id) is enqueued
-                     on commit (PostgreSQL; elsewhere plan_digests + claim_digests)
+                     ReminderItems, all in one short transaction; on commit the ids go to
+                     send_reminders(ids) tasks, REMINDER_BATCH_SIZE a task (PostgreSQL;
+                     elsewhere plan_digests + claim_digests)
       requeue_stuck  pending rows untouched for REMINDER_PENDING_TIMEOUT_MINUTES are enqueued
                      again: the safety net for a lost message or a killed worker
-    delivery.deliver (the send_reminder task) then sends one row.
+    delivery.deliver_batch (the send_reminders task) then sends a batch of rows.
 
 Also here: send_now and retry_failed for the admin, and small selectors for pages.
 """
@@ -501,14 +502,18 @@ def new_message_id() -> str:
     return make_msgid(idstring="reminder", domain=_message_domain(settings.DEFAULT_FROM_EMAIL))
 
 
-def _enqueue(reminder_id: int) -> None:
-    from .tasks import send_reminder  # tasks import this module
+def _enqueue(reminder_ids: list[int]) -> None:
+    """Hand the rows to the workers, REMINDER_BATCH_SIZE ids a task (one SMTP connection each)."""
+    from .tasks import send_reminders  # tasks import this module
 
-    try:
-        send_reminder.delay(reminder_id)
-    except Exception:
-        # The row stays pending; the sweep re-enqueues it once it is stale.
-        logger.exception("Could not enqueue reminder %s; the sweep will retry it", reminder_id)
+    size = settings.REMINDER_BATCH_SIZE
+    for start in range(0, len(reminder_ids), size):
+        chunk = reminder_ids[start : start + size]
+        try:
+            send_reminders.delay(chunk)
+        except Exception:
+            # The rows stay pending; the sweep re-enqueues them once they are stale.
+            logger.exception("Could not enqueue reminders %s; the sweep will retry them", chunk)
 
 
 def claim_digests(
@@ -556,12 +561,14 @@ def _add_entries(plans: list[DigestPlan], claimed: list[Reminder], *, enqueue: b
         for item, kind in plan.entries
     )
     if enqueue:
-        _enqueue_on_commit(reminder.pk for reminder in claimed)
+        _enqueue_on_commit([reminder.pk for reminder in claimed])
 
 
 def _enqueue_on_commit(reminder_ids: Iterable[int]) -> None:
-    for pk in reminder_ids:
-        transaction.on_commit(functools.partial(_enqueue, pk))
+    """Once the rows are committed, hand them to the workers (see _enqueue)."""
+    ids = list(reminder_ids)
+    if ids:
+        transaction.on_commit(functools.partial(_enqueue, ids))
 
 
 def _claim_around_conflicts(rows: list[Reminder], now: dt.datetime) -> list[Reminder]:
@@ -600,7 +607,7 @@ def requeue_stuck(*, now: dt.datetime, enqueue: bool = True, limit: int = 500) -
     """Pending rows nobody touched for REMINDER_PENDING_TIMEOUT_MINUTES, enqueued again.
 
     Each row is bumped with a conditional UPDATE first, so two sweeps at once enqueue it once;
-    a second copy would be harmless anyway, since deliver() takes the row before sending.
+    a second copy would be harmless anyway, since delivery takes the row before sending.
     """
     cutoff = now - dt.timedelta(minutes=settings.REMINDER_PENDING_TIMEOUT_MINUTES)
     stale = Q(state=ReminderState.PENDING) & _stale(cutoff)
@@ -608,8 +615,8 @@ def requeue_stuck(*, now: dt.datetime, enqueue: bool = True, limit: int = 500) -
     for pk in Reminder.objects.filter(stale).values_list("pk", flat=True)[:limit]:
         if Reminder.objects.filter(stale, pk=pk).update(next_attempt_at=now):
             requeued.append(pk)
-            if enqueue:
-                transaction.on_commit(functools.partial(_enqueue, pk))
+    if enqueue and requeued:
+        transaction.on_commit(functools.partial(_enqueue, requeued))
     return requeued
 
 
@@ -867,8 +874,8 @@ def retry_failed(*, reminder_ids: list[int], now: dt.datetime) -> int:
             send_before=None,
             give_up_after=F("attempts") + settings.REMINDER_MAX_ATTEMPTS,
         )
-        for pk in ids:
-            transaction.on_commit(functools.partial(_enqueue, pk))
+        if ids:
+            transaction.on_commit(functools.partial(_enqueue, ids))
     return len(ids)
 
 

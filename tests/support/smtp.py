@@ -4,8 +4,9 @@
   scripts the answers to coming RCPT or DATA commands ("451 ..." then the default "250", or
   "550 ..."); `stall_data` holds every DATA without answering until `release` (to kill a worker
   mid-send, or to play a hung server). For longer fault runs (bench/faults.py): `fail_every`
-  answers every n-th DATA with an error, `refuse` answers RCPT for one address with an error,
-  and `reset` forgets everything between rounds.
+  answers every n-th DATA with an error, `refuse` answers RCPT for one address with an error
+  (`accept` lifts it), `drop_data` closes the connection at a coming DATA without an
+  answer, and `reset` forgets everything between rounds. `peers` tells the connections apart.
 - SilentSmtp: accepts TCP connections and never says a word (no greeting), like a hung server.
 
 Both are context managers; `url` is what a worker's EMAIL_URL should be.
@@ -43,6 +44,9 @@ class _Handler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.sink._take_drop():
+            server.transport.close()  # no answer at all: the client sees the connection go
+            return "421 4.4.2 Connection dropped"
         reply = self.sink._data_reply()
         if reply:
             return reply
@@ -57,6 +61,7 @@ class _Handler:
             self.sink.messages.append(message)
             self.sink.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
             self.sink.accepted_at.append(time.time())
+            self.sink.peers.append(session.peer)
         return "250 OK"
 
 
@@ -68,9 +73,12 @@ class SmtpSink:
         self.messages: list[EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
         self.accepted_at: list[float] = []  # time.time() of each accepted message, in order
+        self.peers: list[tuple] = []  # the client's address and port for each accepted message
         self.rcpt_seen: set[str] = set()  # every address offered in a RCPT command
         self._refused: dict[str, str] = {}
         self._every: tuple[int, str] | None = None
+        self._data_seen = 0  # every DATA command so far
+        self._drop_at: int | None = None
         self._data_count = 0
         self.stalled = threading.Event()
         self._stall = threading.Event()
@@ -122,6 +130,21 @@ class SmtpSink:
         with self._lock:
             self._refused[address.lower()] = reply
 
+    def accept(self, address: str) -> None:
+        """Stop refusing `address`."""
+        with self._lock:
+            self._refused.pop(address.lower(), None)
+
+    def drop_data(self, nth: int = 1) -> None:
+        """Close the connection at the nth DATA from now, without an answer (a crash, a cut)."""
+        with self._lock:
+            self._drop_at = self._data_seen + nth
+
+    def _take_drop(self) -> bool:
+        with self._lock:
+            self._data_seen += 1
+            return self._data_seen == self._drop_at
+
     def refuse_first_unseen(
         self, candidates: list[str], reply: str = "550 5.1.1 User unknown"
     ) -> str | None:
@@ -148,6 +171,8 @@ class SmtpSink:
             self.messages.clear()
             self.envelopes.clear()
             self.accepted_at.clear()
+            self.peers.clear()
+            self._drop_at = None
             self.rcpt_seen.clear()
             self._refused.clear()
             self._every = None
