@@ -23,6 +23,7 @@ from tests.support.processes import start_beat, start_worker
 from tests.support.smtp import SilentSmtp, SmtpSink
 from tracker import reminders, roles
 from tracker.models import Marking, Reminder, Status, SweepRun
+from tracker.tasks import send_reminders
 
 pytestmark = [pytest.mark.worker, pytest.mark.timeout(120)]
 
@@ -252,3 +253,44 @@ def test_a_worker_killed_while_sending_leads_to_delivery_after_restart(
     row.refresh_from_db()
     assert row.attempts == 2
     assert len(sink.messages) == 1 and sink.messages[0]["Message-ID"] == row.message_id
+
+
+def test_a_batch_through_refusals_and_a_dropped_connection_delivers_every_other_digest_once(
+    transactional_db, tmp_path, celery_queue, processes, sink, user_factory, item_factory
+):
+    owners = [user_factory(f"owner{n}", role=roles.OWNERS) for n in range(5)]
+    late = timezone.now().date() - dt.timedelta(days=2)
+    for person in owners:
+        item_factory(owner=person, due_date=late)
+    refused, busy = owners[1].email, owners[3].email
+    sink.refuse(refused, "550 5.1.1 User unknown")
+    sink.refuse(busy, "450 4.2.1 Mailbox busy")
+    sink.drop_data(nth=2)  # the second message of the batch: the connection goes
+    work = worker(tmp_path, celery_queue, processes, sink.url)
+    rows = sweep_now()  # one batch: five ids, one task
+    assert len(rows) == 5
+
+    def busy_refused_once():
+        return Reminder.objects.filter(recipient=owners[3], last_error__startswith="450").exists()
+
+    wait_until(busy_refused_once, what="the busy mailbox refused once", log=work)
+    sink.accept(busy)
+
+    def settled():
+        return not Reminder.objects.filter(state="pending").exists()
+
+    wait_until(settled, what="every row settled", log=work)
+    by_owner = {r.recipient_id: r for r in Reminder.objects.all()}
+    assert (by_owner[owners[1].pk].state, by_owner[owners[1].pk].attempts) == ("failed", 1)
+    assert by_owner[owners[1].pk].last_error == "550 5.1.1 User unknown"
+    assert by_owner[owners[3].pk].attempts >= 2
+    others = [by_owner[p.pk] for p in owners if p.email not in (refused, busy)]
+    # The row whose message was cut off took two attempts; the rows given back untried, one.
+    assert sorted(r.attempts for r in others) == [1, 1, 2]
+    delivered = {r.message_id for r in by_owner.values() if r.state == "sent"}
+    assert len(delivered) == 4 and sink.message_ids() == dict.fromkeys(delivered, 1)
+    assert len(set(sink.peers)) >= 2  # a new connection after the drop
+
+    send_reminders.delay([r.pk for r in rows])  # the same task again: nothing to send
+    time.sleep(1.5)
+    assert len(sink.messages) == 4 and len(sink.rcpt_seen) == 5
