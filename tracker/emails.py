@@ -19,8 +19,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from . import links
-from .models import ActionItem, Reminder, ReminderKind
+from .links import ON_TRACK, SNOOZE, DigestLinks
+from .models import ActionItem, Reminder, ReminderKind, Status
 
 TEMPLATES = "tracker/email/"
 ERROR_MAX_LENGTH = 1000
@@ -33,31 +33,29 @@ GROUP_TITLES = {
 }
 
 
-def _entry(*, item: ActionItem, kind: str, recipient_id: int, now: dt.datetime) -> dict:
-    def action(name: str) -> str:
-        return links.link_url(recipient_id=recipient_id, item_id=item.pk, action=name, now=now)
+# Labels by value, made once: get_status_display() rebuilds this mapping on every call.
+STATUS_LABELS = dict(Status.choices)
 
+
+def _entry(*, item: ActionItem, kind: str, urls: DigestLinks) -> dict:
     owner_actions = kind != ReminderKind.ESCALATION  # coordinators act on the item page
     return {
         "key": item.key,
         "title": item.title,
-        "status": item.get_status_display(),
+        "status": STATUS_LABELS.get(item.status, item.status),
         "due_date": item.due_date,
         "last_update_at": item.last_update_at,
-        "open_url": links.item_url(item),
-        "on_track_url": action(links.ON_TRACK) if owner_actions else "",
-        "snooze_url": action(links.SNOOZE) if owner_actions else "",
+        "open_url": urls.item(item),
+        "on_track_url": urls.action(item_id=item.pk, action=ON_TRACK) if owner_actions else "",
+        "snooze_url": urls.action(item_id=item.pk, action=SNOOZE) if owner_actions else "",
     }
 
 
 def _groups(*, entries, recipient_id: int, now: dt.datetime) -> list[dict]:
+    urls = DigestLinks(recipient_id=recipient_id, now=now)
     groups = []
     for kind, title in GROUP_TITLES.items():
-        rows = [
-            _entry(item=item, kind=k, recipient_id=recipient_id, now=now)
-            for item, k in entries
-            if k == kind
-        ]
+        rows = [_entry(item=item, kind=k, urls=urls) for item, k in entries if k == kind]
         if rows:
             groups.append({"kind": kind, "title": title, "entries": rows})
     return groups

@@ -38,23 +38,59 @@ ACTIONS = {
 CLOCK_SKEW = dt.timedelta(minutes=5)
 
 
+def _path_around(name: str, kwarg: str) -> tuple[str, str]:
+    """The path of URL `name` before and after its one argument: the argument is a slug or a
+    signed token, which reverse() would leave unquoted anyway."""
+    marker = "0arg0"
+    head, _marker, tail = reverse(name, kwargs={kwarg: marker}).partition(marker)
+    return head, tail
+
+
+def _item_path() -> tuple[str, str]:
+    try:
+        return _path_around("tracker:item", "key")
+    except NoReverseMatch:
+        return "/items/", "/"
+
+
 def item_url(item: ActionItem) -> str:
     """The item page (behind the login); /items/<key>/ until the status pages name theirs."""
-    try:
-        path = reverse("tracker:item", kwargs={"key": item.key})
-    except NoReverseMatch:
-        path = f"/items/{item.key}/"
-    return settings.SITE_URL + path
+    head, tail = _item_path()
+    return settings.SITE_URL + head + item.key + tail
 
 
-def make_token(*, recipient_id: int, item_id: int, action: str, now: dt.datetime) -> str:
+def make_token(
+    *, recipient_id: int, item_id: int, action: str, now: dt.datetime, signer=None
+) -> str:
     payload = {"r": recipient_id, "i": item_id, "a": action, "t": int(now.timestamp())}
-    return signing.Signer(salt=SALT).sign_object(payload)
+    return (signer or signing.Signer(salt=SALT)).sign_object(payload)
 
 
 def link_url(*, recipient_id: int, item_id: int, action: str, now: dt.datetime) -> str:
-    token = make_token(recipient_id=recipient_id, item_id=item_id, action=action, now=now)
-    return settings.SITE_URL + reverse("tracker:reminder-link", kwargs={"token": token})
+    return DigestLinks(recipient_id=recipient_id, now=now).action(item_id=item_id, action=action)
+
+
+class DigestLinks:
+    """The URLs in one digest: one signer and one reverse() per kind of URL for all its links."""
+
+    def __init__(self, *, recipient_id: int, now: dt.datetime):
+        self.recipient_id, self.now = recipient_id, now
+        self._signer = signing.Signer(salt=SALT)
+        self._link = _path_around("tracker:reminder-link", "token")
+        self._item = _item_path()
+
+    def action(self, *, item_id: int, action: str) -> str:
+        token = make_token(
+            recipient_id=self.recipient_id,
+            item_id=item_id,
+            action=action,
+            now=self.now,
+            signer=self._signer,
+        )
+        return settings.SITE_URL + self._link[0] + token + self._link[1]
+
+    def item(self, item: ActionItem) -> str:
+        return settings.SITE_URL + self._item[0] + item.key + self._item[1]
 
 
 class LinkRefused(Exception):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
@@ -52,9 +53,12 @@ class Command(BaseCommand):
             return
         result = reminders.sweep(now=when, enqueue=False)
         ids = [*result.claimed_ids, *result.requeued]
-        for reminder_id in ids:
-            outcome = delivery.deliver(reminder_id=reminder_id, now=when)
-            self.stdout.write(self._line(reminder_id, outcome))
+        size = settings.REMINDER_BATCH_SIZE
+        for start in range(0, len(ids), size):  # as the workers do: one connection a batch
+            chunk = ids[start : start + size]
+            batch = delivery.deliver_batch(reminder_ids=chunk, now=when)
+            for reminder_id in chunk:
+                self.stdout.write(self._line(reminder_id, batch.outcomes[reminder_id]))
 
     def _line(self, reminder_id: int, outcome: delivery.Outcome) -> str:
         from tracker.models import Reminder
