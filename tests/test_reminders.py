@@ -391,6 +391,8 @@ def test_deliver_sends_one_digest_and_marks_the_row_sent_with_its_message_id(ite
     outcome = delivery.deliver(reminder_id=row.pk, now=NY_MON_MORNING + dt.timedelta(seconds=5))
     row.refresh_from_db()
     assert outcome.state == "sent" and row.state == "sent" and row.attempts == 1
+    sent_after = row.sent_at - (NY_MON_MORNING + dt.timedelta(seconds=5))
+    assert dt.timedelta(0) <= sent_after < dt.timedelta(seconds=30)
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["ny-owner@example.org"]
     assert mail.outbox[0].extra_headers["Message-ID"] == row.message_id
     assert delivery.deliver(reminder_id=row.pk, now=NY_MON_MORNING).state == "sent"
