@@ -8,6 +8,7 @@ silently drops refused recipients when only some are refused.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import smtplib
 import zoneinfo
@@ -34,15 +35,43 @@ GROUP_TITLES = {
 
 
 # Labels by value, made once: get_status_display() rebuilds this mapping on every call.
-STATUS_LABELS = dict(Status.choices)
+# Words repeated for every item of a digest: the templates take them translated once per
+# language (_words), not once per item (each {% translate %} costs a catalog lookup).
+ENTRY_LABELS = {
+    "status": _("Status"),
+    "due": _("Due"),
+    "no_due_date": _("no due date"),
+    "last_update": _("Last update"),
+    "none_yet": _("none yet"),
+    "open": _("Open the item"),
+    "on_track": _("Still on track"),
+    "snooze": _("Snooze 7 days"),
+}
 
 
-def _entry(*, item: ActionItem, kind: str, urls: DigestLinks) -> dict:
+@dataclass(frozen=True)
+class _Words:
+    labels: dict[str, str]
+    group_titles: dict[str, str]
+    statuses: dict[str, str]
+
+
+@functools.lru_cache(maxsize=8)
+def _words(language: str) -> _Words:
+    with translation.override(language):
+        return _Words(
+            labels={key: str(text) for key, text in ENTRY_LABELS.items()},
+            group_titles={kind: str(title) for kind, title in GROUP_TITLES.items()},
+            statuses={value: str(label) for value, label in Status.choices},
+        )
+
+
+def _entry(*, item: ActionItem, kind: str, urls: DigestLinks, words: _Words) -> dict:
     owner_actions = kind != ReminderKind.ESCALATION  # coordinators act on the item page
     return {
         "key": item.key,
         "title": item.title,
-        "status": STATUS_LABELS.get(item.status, item.status),
+        "status": words.statuses.get(item.status, item.status),
         "due_date": item.due_date,
         "last_update_at": item.last_update_at,
         "open_url": urls.item(item),
@@ -51,11 +80,13 @@ def _entry(*, item: ActionItem, kind: str, urls: DigestLinks) -> dict:
     }
 
 
-def _groups(*, entries, recipient_id: int, now: dt.datetime) -> list[dict]:
+def _groups(*, entries, recipient_id: int, now: dt.datetime, words: _Words) -> list[dict]:
     urls = DigestLinks(recipient_id=recipient_id, now=now)
     groups = []
-    for kind, title in GROUP_TITLES.items():
-        rows = [_entry(item=item, kind=k, urls=urls) for item, k in entries if k == kind]
+    for kind, title in words.group_titles.items():
+        rows = [
+            _entry(item=item, kind=k, urls=urls, words=words) for item, k in entries if k == kind
+        ]
         if rows:
             groups.append({"kind": kind, "title": title, "entries": rows})
     return groups
@@ -71,11 +102,13 @@ def build_digest(
 ) -> EmailMultiAlternatives:
     """The digest as an email (text and HTML), with the row's Message-ID."""
     user = reminder.recipient
+    words = _words(language)
     with translation.override(language), timezone.override(zone):
         context = {
             "name": user.get_full_name() or user.get_username(),
             "count": len(entries),
-            "groups": _groups(entries=entries, recipient_id=user.pk, now=now),
+            "groups": _groups(entries=entries, recipient_id=user.pk, now=now, words=words),
+            "labels": words.labels,
             "local_date": reminder.local_date,
             "site_url": settings.SITE_URL,
             "link_days": settings.REMINDER_LINK_MAX_AGE_DAYS,
