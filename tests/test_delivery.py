@@ -9,6 +9,8 @@ import datetime as dt
 import time
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tests.support.smtp import SilentSmtp, SmtpSink, free_port
 from tracker import delivery, reminders, roles
@@ -187,3 +189,15 @@ def test_a_batch_skips_digests_with_nothing_left_without_connecting(settings, ro
         row.recipient.save()
     assert send_batch(rows).counts() == {"skipped": 5}
     assert {r.last_error for r in rows} == {"The recipient's account is inactive."}
+
+
+def test_a_batch_costs_one_statement_a_digest_beyond_a_constant(sink, rows, user_factory):
+    # Co-owners and an item hidden since the claim: the rules read them for every digest.
+    rows[0].entries.get().item.co_owners.add(user_factory("helper", role=roles.OWNERS))
+    with CaptureQueriesContext(connection) as one:
+        delivery.deliver_batch(reminder_ids=[rows[0].pk], now=NOW)
+    with CaptureQueriesContext(connection) as four:
+        delivery.deliver_batch(reminder_ids=[r.pk for r in rows[1:]], now=NOW)
+    assert len(four) - len(one) == 3  # the "sent" mark of each further digest
+    assert len(sink.messages) == 5
+    assert set(Reminder.objects.values_list("state", flat=True)) == {"sent"}
