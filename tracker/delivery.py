@@ -275,6 +275,8 @@ def _release(rows: list[Reminder], now: dt.datetime, delay: float, detail: str) 
 
     They never reached SMTP, so the attempt is not counted; they are due again after `delay`.
     """
+    if not rows:
+        return {}
     Reminder.objects.filter(pk__in=[r.pk for r in rows], state=ReminderState.PENDING).update(
         claimed_at=None,
         attempts=F("attempts") - 1,
@@ -305,6 +307,9 @@ class _Session:
 
 def _send_one(reminder, entries, planned, session, now, started) -> tuple[Outcome, bool]:
     """Build, send and mark one digest: its outcome, and whether the connection is lost."""
+    reason = _cannot_send(reminder, entries)
+    if reason:
+        return _finish(reminder, ReminderState.SKIPPED, reason, last_error=reason), False
     user = reminder.recipient
     try:
         message = emails.build_digest(
@@ -326,6 +331,32 @@ def _send_one(reminder, entries, planned, session, now, started) -> tuple[Outcom
     return Outcome(state=ReminderState.SENT, detail=reminder.message_id, items=len(entries)), False
 
 
+def _send_all(taken, entries, planned, now, started) -> dict[int, Outcome]:
+    """Send the taken rows in order through one connection. A lost connection, or
+    REMINDER_BATCH_SECONDS gone by, ends the batch: the rows not tried yet are given back."""
+    outcomes: dict[int, Outcome] = {}
+    session = _Session()
+    try:
+        for index, reminder in enumerate(taken):
+            if index and time.monotonic() - started > settings.REMINDER_BATCH_SECONDS:
+                detail = _("Not tried: the batch ran out of time.")
+                outcomes.update(_release(taken[index:], now, 0, detail))
+                break
+            outcome, lost = _send_one(
+                reminder, entries[reminder.pk], planned[reminder.pk], session, now, started
+            )
+            outcomes[reminder.pk] = outcome
+            if lost:
+                session.close()
+                detail = _("Not tried: the SMTP connection was lost.")
+                wait = outcome.retry_in or retry_delay(attempts=1)
+                outcomes.update(_release(taken[index + 1 :], now, wait, detail))
+                break
+    finally:
+        session.close()
+    return outcomes
+
+
 def deliver_batch(*, reminder_ids: list[int], now: dt.datetime) -> BatchOutcome:
     """Send the claimed digests `reminder_ids` through one SMTP connection, marking each as sent.
 
@@ -338,36 +369,9 @@ def deliver_batch(*, reminder_ids: list[int], now: dt.datetime) -> BatchOutcome:
     """
     started = time.monotonic()
     taken, outcomes = _take(list(reminder_ids), now)
-    result = BatchOutcome(outcomes)
     entries, planned = _load_entries(taken)
-    session = _Session()
-    try:
-        for index, reminder in enumerate(taken):
-            if index and time.monotonic() - started > settings.REMINDER_BATCH_SECONDS:
-                detail = _("Not tried: the batch ran out of time.")
-                outcomes.update(_release(taken[index:], now, 0, detail))
-                break
-            reason = _cannot_send(reminder, entries[reminder.pk])
-            if reason:
-                outcomes[reminder.pk] = _finish(
-                    reminder, ReminderState.SKIPPED, reason, last_error=reason
-                )
-                continue
-            outcome, lost = _send_one(
-                reminder, entries[reminder.pk], planned[reminder.pk], session, now, started
-            )
-            outcomes[reminder.pk] = outcome
-            if lost:
-                session.close()
-                rest = taken[index + 1 :]
-                if rest:
-                    detail = _("Not tried: the SMTP connection was lost.")
-                    wait = outcome.retry_in or retry_delay(attempts=1)
-                    outcomes.update(_release(rest, now, wait, detail))
-                break
-    finally:
-        session.close()
-    return result
+    outcomes.update(_send_all(taken, entries, planned, now, started))
+    return BatchOutcome(outcomes)
 
 
 def deliver(*, reminder_id: int, now: dt.datetime) -> Outcome:
