@@ -35,14 +35,19 @@ class ProfileBackend(ModelBackend):
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()
         if not hasattr(user_obj, "_perm_cache"):
-            rows = Permission.objects.all()
-            if not user_obj.is_superuser:
-                own = _USER_PERMS.objects.filter(user=user_obj)
-                via_groups = _GROUP_PERMS.objects.filter(group__user=user_obj)
-                rows = rows.filter(
-                    Q(pk__in=own.values("permission_id"))
-                    | Q(pk__in=via_groups.values("permission_id"))
-                )
-            names = rows.values_list("content_type__app_label", "codename")
+            names = permission_rows(user_obj).values_list("content_type__app_label", "codename")
             user_obj._perm_cache = {f"{app_label}.{codename}" for app_label, codename in names}
         return user_obj._perm_cache
+
+
+def permission_rows(user):
+    """The permissions an active, signed-in `user` holds: their own and their groups' (every
+    one for a superuser)."""
+    rows = Permission.objects.all()
+    if user.is_superuser:
+        return rows
+    own = _USER_PERMS.objects.filter(user=user)
+    via_groups = _GROUP_PERMS.objects.filter(group__user=user)
+    return rows.filter(
+        Q(pk__in=own.values("permission_id")) | Q(pk__in=via_groups.values("permission_id"))
+    )
