@@ -16,8 +16,20 @@ import hashlib
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import TruncMonth
+from django.db.models import (
+    Aggregate,
+    Count,
+    Exists,
+    Expression,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    TextField,
+    Value,
+)
+from django.db.models.functions import Concat, TruncMonth
 from django.utils import timezone
 
 from .models import (
@@ -49,18 +61,23 @@ def change_stamp() -> tuple:
     stamp, one index lookup apiece. QuerySet.update() on items is not seen: code that changes
     status, due date or marking that way must not exist (workflow.py saves).
     """
-    history = ActionItem.history.model
-    row = (
-        ActionItem.objects.order_by("-pk")
-        .values_list(
-            "pk",
-            # Scalar subqueries ordered by an indexed column: each one is an index lookup.
-            Subquery(history.objects.order_by("-history_id").values("history_id")[:1]),
-            Subquery(StatusUpdate.objects.order_by("-pk").values("pk")[:1]),
-        )
-        .first()
-    )
+    row = change_stamp_query().first()
     return row or ()  # no items: nothing to show, whatever was there before
+
+
+def change_stamp_query(*also: Expression) -> QuerySet:
+    """change_stamp()'s statement: its first row is the stamp, then the values of `also`
+    (scalar subqueries a page's cache key needs besides, read in the same statement). For a
+    caller that runs it on every request and keeps the SQL compiled (building it costs more
+    than running it)."""
+    history = ActionItem.history.model
+    return ActionItem.objects.order_by("-pk").values_list(
+        "pk",
+        # Scalar subqueries ordered by an indexed column: each one is an index lookup.
+        Subquery(history.objects.order_by("-history_id").values("history_id")[:1]),
+        Subquery(StatusUpdate.objects.order_by("-pk").values("pk")[:1]),
+        *also,
+    )
 
 
 def item_history_stamp() -> Subquery:
@@ -90,6 +107,47 @@ def names() -> tuple:
             Source.objects.order_by("pk").values_list("pk", "key", "date", "title_en", "title_ko")
         ),
         tuple(Organization.objects.order_by("pk").values_list("pk", "key", "name_en", "name_ko")),
+    )
+
+
+class _RowsText(Aggregate):
+    """One text standing for every row's text (the first expression) taken in the order of the
+    second: on PostgreSQL the md5 of them joined, elsewhere (SQLite, the tests' database) the
+    joined text itself, in the table's order, which has no ORDER BY inside an aggregate; a
+    different order there costs a cache miss, never a stale page."""
+
+    output_field = TextField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        text, params = compiler.compile(self.source_expressions[0])
+        return f"GROUP_CONCAT({text}, '|')", params
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        text, params = compiler.compile(self.source_expressions[0])
+        order, order_params = compiler.compile(self.source_expressions[1])
+        return f"MD5(STRING_AGG({text}, '|' ORDER BY {order}))", (*params, *order_params)
+
+
+def rows_digest(rows: QuerySet, *fields: str) -> Subquery:
+    """For change_stamp_query(): a text that changes whenever any of these fields of any of
+    `rows` changes, a row is added or one is deleted. One scan of the rows in the database,
+    one short text back: cheap for the few hundred rows of reference data. (The fields are
+    joined by "|": an edit that only moves a "|" from one field of a row to the next is not
+    seen.)"""
+    parts = (part for name in fields for part in (Value("|"), F(name)))
+    text = Concat(*parts, output_field=TextField())
+    every = rows.order_by().values(every=Value(1))  # one group: all the rows
+    return Subquery(every.annotate(text=_RowsText(text, F("pk"))).values("text"))
+
+
+def names_stamp() -> tuple[Subquery, ...]:
+    """names() as a stamp, for change_stamp_query(): the same fields of the same rows,
+    changing whenever they do (a theme renamed, a report added, an organization deleted),
+    without reading them into Python."""
+    return (
+        rows_digest(Theme.objects.all(), "pk", "title_en", "title_ko", "source_id", "order", "key"),
+        rows_digest(Source.objects.all(), "pk", "key", "date", "title_en", "title_ko"),
+        rows_digest(Organization.objects.all(), "pk", "key", "name_en", "name_ko"),
     )
 
 

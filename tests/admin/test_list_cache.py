@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.test import Client
 
 from tests.admin.test_item_page import form_data
@@ -11,7 +11,7 @@ from tests.conftest import KR_CLEARANCES
 from tests.support.admin import CHANGELIST, item_url, text_of
 from tests.support.pages import fresh_cache  # noqa: F401  (every test starts with no cache)
 from tracker import roles
-from tracker.models import Marking
+from tracker.models import Country, Marking, Organization, Source, Theme
 
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 CHECKBOX = re.compile(r'<input type="checkbox" name="_selected_action" value="([^"]+)"')
@@ -141,3 +141,59 @@ def test_a_change_of_role_shows_on_the_next_list_load(coordinator, item_factory)
     coordinator.groups.set([Group.objects.get(name=roles.OWNERS)])
     page = text_of(client.get(CHANGELIST))
     assert "listed" in page and "snooze_follow_up" not in page  # owners have no bulk actions
+
+
+def test_a_permission_granted_to_the_user_alone_shows_on_the_next_list_load(
+    user_factory, item_factory
+):
+    item_factory("listed")
+    owner = user_factory("owner", role=roles.OWNERS)
+    client = browser(owner)
+    assert "snooze_follow_up" not in load_kept(client)
+    owner.user_permissions.add(Permission.objects.get(codename="manage_items"))
+    assert "snooze_follow_up" in text_of(client.get(CHANGELIST))
+
+
+def rename_theme(theme: Theme, **_) -> str:
+    theme.title_en = "Renamed theme"
+    theme.save()
+    return "Renamed theme"
+
+
+def rename_report(source: Source, **_) -> str:
+    source.title_en = "Renamed report"
+    source.save()
+    return "Renamed report"
+
+
+def rename_organization(us_org: Organization, **_) -> str:
+    us_org.name_en = "Renamed department"
+    us_org.save()
+    return "Renamed department"
+
+
+def add_organization(**_) -> str:
+    Organization.objects.create(key="new", name_en="A new ministry", country=Country.KR)
+    return "A new ministry"
+
+
+@pytest.mark.parametrize(
+    "change", [rename_theme, rename_report, rename_organization, add_organization]
+)
+def test_a_change_of_the_names_the_filters_list_shows_on_the_next_list_load(
+    coordinator, item_factory, source, theme, us_org, change
+):
+    """Changed outside the admin (an import, a seeding run, a shell): no admin log entry, no
+    item saved; the filters' names still show at once."""
+    item_factory("listed")
+    # Two of each, so the sidebar offers them (a filter of one choice is left out).
+    second = Source.objects.create(key="second", title_en="Second report", date=source.date)
+    Theme.objects.create(source=second, key="second", title_en="Second theme")
+    client = browser(coordinator)
+    kept_page = load_kept(client)
+    assert theme.title_en in kept_page and source.title_en in kept_page
+    name = change(theme=theme, source=source, us_org=us_org)
+    assert name not in kept_page
+    page = client.get(CHANGELIST)
+    assert not kept(page) and name in text_of(page)
+    assert kept(client.get(CHANGELIST))  # and kept again until the next change
