@@ -1,8 +1,12 @@
 """Rendering and sending one reminder digest, and telling a temporary SMTP failure from a final one.
 
-A digest has three templates (subject, text, HTML) under tracker/templates/tracker/email/,
-rendered in the recipient's language and time zone. One recipient per message: the SMTP backend
+A digest is two templates (text, HTML) under tracker/templates/tracker/email/ and a one-line
+subject, in the recipient's language and time zone. One recipient per message: the SMTP backend
 silently drops refused recipients when only some are refused.
+
+Every digest of a sweep is built in the workers, so building is kept cheap: what is the same for
+many digests (the words, the subject, each formatted day) is made once per language, and the
+MIME message skips work that cannot change its bytes (see DigestEmail).
 """
 
 from __future__ import annotations
@@ -10,15 +14,18 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+import secrets
 import smtplib
 import zoneinfo
 from dataclasses import dataclass
+from email.policy import Compat32
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from .links import ON_TRACK, SNOOZE, DigestLinks
 from .models import ActionItem, Reminder, ReminderKind, Status
@@ -66,26 +73,53 @@ def _words(language: str) -> _Words:
         )
 
 
-def _entry(*, item: ActionItem, kind: str, urls: DigestLinks, words: _Words) -> dict:
+@functools.lru_cache(maxsize=4096)
+def _day(day: dt.date, language: str) -> str:
+    """A day as the recipient's language writes it (the DATE_FORMAT of `language`)."""
+    with translation.override(language):
+        return formats.date_format(day, "DATE_FORMAT")
+
+
+@functools.lru_cache(maxsize=256)
+def _subject(count: int, language: str) -> str:
+    with translation.override(language):
+        text = ngettext(
+            "[Tracker] %(counter)s action item needs your attention",
+            "[Tracker] %(counter)s action items need your attention",
+            count,
+        )
+    return " ".join((text % {"counter": count}).split())  # one line whatever the translation
+
+
+def _entry(*, item, kind, urls: DigestLinks, words: _Words, language: str, zone) -> dict:
     owner_actions = kind != ReminderKind.ESCALATION  # coordinators act on the item page
+    updated = item.last_update_at
     return {
         "key": item.key,
         "title": item.title,
         "status": words.statuses.get(item.status, item.status),
-        "due_date": item.due_date,
-        "last_update_at": item.last_update_at,
+        # Days are formatted here, once per day and language, not by a filter in each template.
+        "due": _day(item.due_date, language) if item.due_date else words.labels["no_due_date"],
+        "last_update": (
+            _day(timezone.localtime(updated, zone).date(), language)
+            if updated
+            else words.labels["none_yet"]
+        ),
         "open_url": urls.item(item),
         "on_track_url": urls.action(item_id=item.pk, action=ON_TRACK) if owner_actions else "",
         "snooze_url": urls.action(item_id=item.pk, action=SNOOZE) if owner_actions else "",
     }
 
 
-def _groups(*, entries, recipient_id: int, now: dt.datetime, words: _Words) -> list[dict]:
+def _groups(*, entries, recipient_id: int, now: dt.datetime, language: str, zone) -> list[dict]:
     urls = DigestLinks(recipient_id=recipient_id, now=now)
+    words = _words(language)
     groups = []
     for kind, title in words.group_titles.items():
         rows = [
-            _entry(item=item, kind=k, urls=urls, words=words) for item, k in entries if k == kind
+            _entry(item=item, kind=k, urls=urls, words=words, language=language, zone=zone)
+            for item, k in entries
+            if k == kind
         ]
         if rows:
             groups.append({"kind": kind, "title": title, "entries": rows})
@@ -99,27 +133,26 @@ def build_digest(
     zone: zoneinfo.ZoneInfo,
     language: str,
     now: dt.datetime,
-) -> EmailMultiAlternatives:
+) -> DigestEmail:
     """The digest as an email (text and HTML), with the row's Message-ID."""
     user = reminder.recipient
-    words = _words(language)
-    with translation.override(language), timezone.override(zone):
+    with translation.override(language), timezone.override(zone):  # titles follow the language
         context = {
             "name": user.get_full_name() or user.get_username(),
             "count": len(entries),
-            "groups": _groups(entries=entries, recipient_id=user.pk, now=now, words=words),
-            "labels": words.labels,
+            "groups": _groups(
+                entries=entries, recipient_id=user.pk, now=now, language=language, zone=zone
+            ),
+            "labels": _words(language).labels,
             "local_date": reminder.local_date,
             "site_url": settings.SITE_URL,
             "link_days": settings.REMINDER_LINK_MAX_AGE_DAYS,
             "language": language,
         }
-        # A subject is one line whatever the template's whitespace.
-        subject = " ".join(render_to_string(TEMPLATES + "digest_subject.txt", context).split())
         text = render_to_string(TEMPLATES + "digest.txt", context)
         html = render_to_string(TEMPLATES + "digest.html", context)
-    message = EmailMultiAlternatives(
-        subject=subject,
+    message = DigestEmail(
+        subject=_subject(len(entries), language),
         body=text,
         to=[user.email],
         headers={
@@ -130,6 +163,45 @@ def build_digest(
     )
     message.attach_alternative(html, "text/html")
     return message
+
+
+class _Policy(Compat32):
+    """Python's compat32 policy (Django's messages use it), less one cost: a header that is ASCII
+    and fits on one line is written as it is, as compat32 would write it, without building an
+    email.header.Header for it. Other headers (long, or Django's encoded words) go through
+    compat32 unchanged."""
+
+    def _fold(self, name, value, sanitize):
+        if (
+            isinstance(value, str)
+            and value.isascii()
+            and "\r" not in value
+            and "\n" not in value
+            and (not self.max_line_length or len(name) + 2 + len(value) <= self.max_line_length)
+        ):
+            return f"{name}: {value}{self.linesep}"
+        return super()._fold(name, value, sanitize)
+
+
+_POLICY = _Policy()
+
+
+class DigestEmail(EmailMultiAlternatives):
+    """A digest's message, built as Django builds it, with two savings that leave the bytes as
+    they were: headers through _Policy, and the part boundary chosen here (random, checked
+    absent from both bodies) rather than by the generator, which compiles a new regular
+    expression per message to check its own."""
+
+    def message(self):
+        msg = super().message()
+        msg.policy = _POLICY
+        bodies = [self.body] + [content for content, _mimetype in self.alternatives]
+        while True:
+            boundary = "=" * 15 + f"{secrets.randbits(63):019d}" + "=="
+            if not any(boundary in body for body in bodies):
+                break
+        msg.set_boundary(boundary)
+        return msg
 
 
 def open_connection():
