@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import email
+import email.policy
 import smtplib
 import zoneinfo
 from html.parser import HTMLParser
@@ -78,6 +80,26 @@ def test_a_korean_digest_is_in_korean_with_dates_in_seoul(ko_owner, entries):
     assert "상태: 중단됨" in message.body
     assert "최근 갱신: 2026년 12월 7일" in message.body  # 20:00 UTC is the next day in Seoul
     assert '<html lang="ko">' in html and "7일간 알림 미루기" in html
+
+
+@pytest.mark.parametrize("who", ["en_owner", "ko_owner"])
+def test_the_wire_message_reads_back_as_built(who, request, entries):
+    # What a mail client parses from the bytes sent: the subject (Korean as encoded words), the
+    # identifying headers and both bodies, each whole, inside their boundary.
+    reminder, message, html = digest(request.getfixturevalue(who), entries)
+    sent = message.message().as_bytes(linesep="\r\n")
+    assert all(len(line) <= 78 for line in sent.split(b"\r\n\r\n")[0].split(b"\r\n"))
+    read = email.message_from_bytes(sent, policy=email.policy.default)
+    # (A subject in encoded words starts on a folded line, so reads back after one space.)
+    assert read["Subject"].strip() == message.subject and read["To"] == message.to[0]
+    assert read["Message-ID"] == reminder.message_id
+    assert read["X-Tracker-Reminder"] == str(reminder.pk)
+    assert read["Auto-Submitted"] == "auto-generated" and read["Date"]
+    assert read.get_content_type() == "multipart/alternative"
+    text, markup = read.get_payload()
+    bodies = [part.get_content().replace("\r\n", "\n") for part in (text, markup)]
+    assert bodies == [message.body, html]
+    assert (text.get_content_type(), markup.get_content_type()) == ("text/plain", "text/html")
 
 
 class TagChecker(HTMLParser):
