@@ -201,3 +201,15 @@ def test_a_batch_costs_one_statement_a_digest_beyond_a_constant(sink, rows, user
     assert len(four) - len(one) == 3  # the "sent" mark of each further digest
     assert len(sink.messages) == 5
     assert set(Reminder.objects.values_list("state", flat=True)) == {"sent"}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL session setting")
+def test_after_a_batch_the_workers_other_writes_wait_for_the_disk_again(sink, rows):
+    # The batch's marks skip the WAL flush wait (docs/reminders.md); nothing after it may.
+    assert delivery.deliver_batch(reminder_ids=[r.pk for r in rows], now=NOW).counts() == {
+        "sent": 5
+    }
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"
+    assert len(sink.messages) == 5
