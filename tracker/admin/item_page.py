@@ -91,5 +91,5 @@ def item_page_context(request, item: ActionItem, *, site_name: str) -> dict:
         if workflow.is_coordinator(user)
         else None,
         "field_history": field_history(item),
-        "reminder_entries": list(reminders.item_reminder_log(item=item)[:REMINDERS_SHOWN]),
+        "reminder_entries": reminders.item_reminder_log(item=item, limit=REMINDERS_SHOWN),
     }

@@ -7,6 +7,7 @@ nothing changed (workflow.py raises before it writes).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import astuple
 
 from django import forms
 from django.contrib import messages
@@ -58,11 +59,7 @@ def _facts(item: ActionItem) -> tuple:
 def _log_facts(reminders: list) -> tuple:
     """Everything the reminder log shows: its cache key. Digests change state without
     touching the item, so the log is read on every view; only its rendering is cached."""
-    return tuple(
-        (e.pk, e.kind, e.reminder.state, e.reminder.local_date, e.reminder.sent_at)
-        + (e.reminder.recipient.get_username(),)
-        for e in reminders
-    )
+    return tuple(astuple(entry) for entry in reminders)
 
 
 def _forms_html(request, item: ActionItem, page_forms: dict, bound: dict | None) -> dict:
@@ -83,7 +80,7 @@ def _render(request, item: ActionItem, *, bound: dict | None = None, status: int
     top, since a form for a closed item is not on the page)."""
     can_update = workflow.may_update(request.user, item)
     page_forms = {**_blank_forms(item), **(bound or {})} if can_update else {}
-    reminders = list(item_reminder_log(item=item)[:REMINDERS_SHOWN])
+    reminders = item_reminder_log(item=item, limit=REMINDERS_SHOWN)
     today = timezone.localdate()
 
     def render_main() -> str:
