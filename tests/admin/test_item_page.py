@@ -73,6 +73,8 @@ def test_the_page_shows_provenance_timeline_history_and_reminders(
     assert "Field history" in page and "Edited summary" in page
     assert "<strong>co owners</strong>: — → coord" in page
     assert "Reminders sent for this item" in page and "Follow-up" in page
+    log = page[page.index("Reminders sent for this item") :]
+    assert "2026-11-28" in log and "Sent" in log and coordinator.username in log
     assert 'name="to_status"' in page  # the update form
 
 
