@@ -27,6 +27,7 @@ from tracker.models import Reminder, ReminderState, SweepRun  # noqa: E402
 
 from .env import QUEUE, REDIS_URL, ROOT, VAR, emit, stop_process  # noqa: E402
 from .smtpsink import Sink, plain_loop  # noqa: E402
+from .tidy import vacuum_claims  # noqa: E402
 
 WORKER_PROCESSES = 2
 
@@ -57,6 +58,7 @@ def start_worker(sink_port: int) -> subprocess.Popen:
 def forget(now) -> None:
     Reminder.objects.filter(created_at=now).delete()
     SweepRun.objects.filter(started_at=now).delete()
+    vacuum_claims()
 
 
 def build_rate(now, sample: int = 200) -> float:

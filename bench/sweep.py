@@ -29,6 +29,7 @@ from tracker.models import Reminder, ReminderItem, SweepRun  # noqa: E402
 
 from .env import emit  # noqa: E402
 from .floor_sql import INSERT_CLAIMS, SELECT_DUE  # noqa: E402
+from .tidy import vacuum_claims  # noqa: E402
 
 RUNS = 3
 
@@ -92,6 +93,7 @@ def reset(now: dt.datetime) -> None:
     """Forget the claims made at `now`: the data set's own digests are all older."""
     Reminder.objects.filter(created_at=now).delete()
     SweepRun.objects.filter(started_at=now).delete()
+    vacuum_claims()
 
 
 def timed(fn: Callable[[dt.datetime], None], now: dt.datetime) -> float:
