@@ -82,7 +82,7 @@ def sweep_rows(results: dict[int, dict]) -> list[Row]:
         ratio = r["ours"]["seconds"] / r["floor"]["seconds"]
         rows.append(
             Row(
-                "sweep: seconds (median of 3)",
+                f"sweep: seconds (median of {len(r['ours']['runs'])})",
                 f"{size:,}",
                 f"{r['ours']['seconds']:.3f} s",
                 f"{r['floor']['seconds']:.3f} s",

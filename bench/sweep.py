@@ -1,7 +1,7 @@
 """Sweep stage: the product's reminder sweep beside its floor, on one data set.
 
 `python -m bench.sweep --size N --now ISO` (DATABASE_URL names the data set) prints JSON:
-median seconds of three committed runs each, SQL statements and tracemalloc peak of one more
+median seconds of five committed runs each, SQL statements and tracemalloc peak of one more
 instrumented run, the number of digests and entries claimed, and whether both claimed the same.
 Each run's claims are deleted before the next, so every run starts from the same data.
 """
@@ -31,7 +31,7 @@ from .env import emit  # noqa: E402
 from .floor_sql import INSERT_CLAIMS, SELECT_DUE  # noqa: E402
 from .tidy import vacuum_claims  # noqa: E402
 
-RUNS = 3
+RUNS = 5  # at 1,000 items a run takes ~30 ms: one stray pause moves a median of 3
 
 
 def ours(now: dt.datetime) -> None:
