@@ -67,8 +67,7 @@ def build_rate(now, sample: int = 200) -> float:
     Not a goal: it shows how much of the delivery time is making each message, which the floor
     (replaying finished bytes) never does.
     """
-    from tracker import delivery, emails
-    from tracker.reminders import recipient_language, recipient_zone
+    from tracker import delivery
 
     rows = list(
         Reminder.objects.filter(created_at=now).select_related("recipient__profile")[:sample]
@@ -76,15 +75,7 @@ def build_rate(now, sample: int = 200) -> float:
     prepared = [(r, delivery.current_entries(r)) for r in rows]
     started = time.perf_counter()
     for reminder, entries in prepared:
-        user = reminder.recipient
-        message = emails.build_digest(
-            reminder=reminder,
-            entries=entries,
-            zone=recipient_zone(user),
-            language=recipient_language(user),
-            now=now,
-        )
-        message.message().as_bytes()
+        delivery.build_message(reminder, entries, now).message().as_bytes()
     return len(prepared) / (time.perf_counter() - started)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
 import zoneinfo
 
 import pytest
@@ -13,7 +12,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.support.db import restore_role_groups
+from tests.support.db import at_once, restore_role_groups
 from tracker import delivery, reminders, roles
 from tracker.models import (
     Marking,
@@ -327,21 +326,13 @@ def test_two_sweeps_at_once_claim_each_digest_once(transactional_db, item_factor
     owners = [user_factory(role=roles.OWNERS) for _ in range(12)]
     for n, person in enumerate(owners):
         item_factory(owner=person, co_owners=owners[n - 1 : n], due_date=day(-1))
-    barrier = threading.Barrier(2)
     claimed: list[list[int]] = []
 
-    def sweep():
-        try:
-            barrier.wait(timeout=10)
-            claimed.append(list(reminders.sweep(now=NY_MON_MORNING, enqueue=False).claimed_ids))
-        finally:
-            connection.close()
+    def sweep(barrier):
+        barrier.wait(timeout=10)
+        claimed.append(list(reminders.sweep(now=NY_MON_MORNING, enqueue=False).claimed_ids))
 
-    threads = [threading.Thread(target=sweep) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    at_once(sweep)
     rows = sorted(Reminder.objects.values_list("pk", flat=True))
     assert len(rows) == 12 and sorted(claimed[0] + claimed[1]) == rows
     assert ReminderItem.objects.count() == 12 + 11  # each owner's item, and the co-owned ones

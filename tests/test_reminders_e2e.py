@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import signal
-import threading
 import time
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from tests.conftest import KR_CLEARANCES, US_CLEARANCES
-from tests.support.db import restore_role_groups
+from tests.support.db import at_once, restore_role_groups
 from tests.support.processes import start_beat, start_worker
 from tests.support.smtp import SilentSmtp, SmtpSink
 from tracker import reminders, roles
@@ -146,25 +144,17 @@ def test_two_sweeps_at_once_send_no_duplicates(
         item_factory(owner=person, due_date=late)
     work = worker(tmp_path, celery_queue, processes, sink.url)
     # Both sweeps plan before either claims: the race the unique constraint has to settle.
-    barrier = threading.Barrier(2)
     claimed: list[int] = []
 
-    def sweep_in_a_thread():
-        try:
-            now = timezone.now()
-            plans = reminders.plan_digests(now=now)
-            barrier.wait(timeout=10)
-            for plan in plans:
-                if reminders.claim_digest(plan=plan, now=now):
-                    claimed.append(plan.recipient.pk)
-        finally:
-            connection.close()
+    def sweep_in_a_thread(barrier):
+        now = timezone.now()
+        plans = reminders.plan_digests(now=now)
+        barrier.wait(timeout=10)
+        for plan in plans:
+            if reminders.claim_digest(plan=plan, now=now):
+                claimed.append(plan.recipient.pk)
 
-    threads = [threading.Thread(target=sweep_in_a_thread) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    at_once(sweep_in_a_thread)
     assert sorted(claimed) == sorted(p.pk for p in owners)
     wait_until(lambda: Reminder.objects.filter(state="sent").count() == 3, log=work)
     time.sleep(1)  # a duplicate would have had time to arrive

@@ -306,20 +306,25 @@ class _Session:
             self.connection = None
 
 
+def build_message(reminder: Reminder, entries: list, now: dt.datetime):
+    """The digest email for `reminder` holding `entries`, in its recipient's language and zone."""
+    user = reminder.recipient
+    return emails.build_digest(
+        reminder=reminder,
+        entries=entries,
+        zone=recipient_zone(user),
+        language=recipient_language(user),
+        now=now,
+    )
+
+
 def _send_one(reminder, entries, planned, session, now, started) -> tuple[Outcome, bool]:
     """Build, send and mark one digest: its outcome, and whether the connection is lost."""
     reason = _cannot_send(reminder, entries)
     if reason:
         return _finish(reminder, ReminderState.SKIPPED, reason, last_error=reason), False
-    user = reminder.recipient
     try:
-        message = emails.build_digest(
-            reminder=reminder,
-            entries=entries,
-            zone=recipient_zone(user),
-            language=recipient_language(user),
-            now=now,
-        )
+        message = build_message(reminder, entries, now)
     except Exception as exc:  # our own bug: the connection is fine
         logger.exception("Reminder %s could not be built", reminder.pk)
         return _after_failure(reminder, exc, now), False

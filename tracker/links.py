@@ -17,7 +17,7 @@ from django.contrib.auth import get_user_model
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
@@ -46,17 +46,9 @@ def _path_around(name: str, kwarg: str) -> tuple[str, str]:
     return head, tail
 
 
-def _item_path() -> tuple[str, str]:
-    try:
-        return _path_around("tracker:item", "key")
-    except NoReverseMatch:
-        return "/items/", "/"
-
-
 def item_url(item: ActionItem) -> str:
-    """The item page (behind the login); /items/<key>/ until the status pages name theirs."""
-    head, tail = _item_path()
-    return settings.SITE_URL + head + item.key + tail
+    """The item page (behind the login)."""
+    return settings.SITE_URL + reverse("tracker:item_detail", kwargs={"key": item.key})
 
 
 def make_token(
@@ -66,10 +58,6 @@ def make_token(
     return (signer or signing.Signer(salt=SALT)).sign_object(payload)
 
 
-def link_url(*, recipient_id: int, item_id: int, action: str, now: dt.datetime) -> str:
-    return DigestLinks(recipient_id=recipient_id, now=now).action(item_id=item_id, action=action)
-
-
 class DigestLinks:
     """The URLs in one digest: one signer and one reverse() per kind of URL for all its links."""
 
@@ -77,7 +65,7 @@ class DigestLinks:
         self.recipient_id, self.now = recipient_id, now
         self._signer = signing.Signer(salt=SALT)
         self._link = _path_around("tracker:reminder-link", "token")
-        self._item = _item_path()
+        self._item = _path_around("tracker:item_detail", "key")
 
     def action(self, *, item_id: int, action: str) -> str:
         token = make_token(
@@ -90,6 +78,7 @@ class DigestLinks:
         return settings.SITE_URL + self._link[0] + token + self._link[1]
 
     def item(self, item: ActionItem) -> str:
+        """The item page (behind the login)."""
         return settings.SITE_URL + self._item[0] + item.key + self._item[1]
 
 

@@ -511,13 +511,19 @@ def new_message_id() -> str:
     return make_msgid(idstring="reminder", domain=_message_domain(settings.DEFAULT_FROM_EMAIL))
 
 
-def _enqueue(reminder_ids: list[int]) -> None:
-    """Hand the rows to the workers, REMINDER_BATCH_SIZE ids a task (one SMTP connection each)."""
-    from .tasks import send_reminders  # tasks import this module
-
+def batches(reminder_ids: Sequence[int]) -> Iterator[Sequence[int]]:
+    """The ids in batches of REMINDER_BATCH_SIZE: what one delivery sends through one SMTP
+    connection, for the workers and the send_reminders command alike."""
     size = settings.REMINDER_BATCH_SIZE
     for start in range(0, len(reminder_ids), size):
-        chunk = reminder_ids[start : start + size]
+        yield reminder_ids[start : start + size]
+
+
+def _enqueue(reminder_ids: list[int]) -> None:
+    """Hand the rows to the workers, a batch a task (one SMTP connection each)."""
+    from .tasks import send_reminders  # tasks import this module
+
+    for chunk in batches(reminder_ids):
         try:
             send_reminders.delay(chunk)
         except Exception:

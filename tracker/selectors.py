@@ -93,20 +93,21 @@ def item_history_stamp() -> Subquery:
     return Subquery(latest.values("history_id")[:1])
 
 
+# The names the list's filter form and the dashboard show, per table: read by names(), stamped
+# by names_stamp().
+_NAMED = (
+    (Theme, ("pk", "title_en", "title_ko", "source_id", "order", "key")),
+    (Source, ("pk", "key", "date", "title_en", "title_ko")),
+    (Organization, ("pk", "key", "name_en", "name_ko")),
+)
+
+
 def names() -> tuple:
     """Every name the list's filter form shows (themes, sources, organizations), for a cache
     key: a renamed theme or organization then shows at once, though no item changed. Three
     small tables, read as plain tuples. (Owners are typed, not listed: no names of theirs.)"""
-    return (
-        tuple(
-            Theme.objects.order_by("pk").values_list(
-                "pk", "title_en", "title_ko", "source_id", "order", "key"
-            )
-        ),
-        tuple(
-            Source.objects.order_by("pk").values_list("pk", "key", "date", "title_en", "title_ko")
-        ),
-        tuple(Organization.objects.order_by("pk").values_list("pk", "key", "name_en", "name_ko")),
+    return tuple(
+        tuple(model.objects.order_by("pk").values_list(*fields)) for model, fields in _NAMED
     )
 
 
@@ -144,11 +145,7 @@ def names_stamp() -> tuple[Subquery, ...]:
     """names() as a stamp, for change_stamp_query(): the same fields of the same rows,
     changing whenever they do (a theme renamed, a report added, an organization deleted),
     without reading them into Python."""
-    return (
-        rows_digest(Theme.objects.all(), "pk", "title_en", "title_ko", "source_id", "order", "key"),
-        rows_digest(Source.objects.all(), "pk", "key", "date", "title_en", "title_ko"),
-        rows_digest(Organization.objects.all(), "pk", "key", "name_en", "name_ko"),
-    )
+    return tuple(rows_digest(model.objects.all(), *fields) for model, fields in _NAMED)
 
 
 def viewer_key(user) -> str:

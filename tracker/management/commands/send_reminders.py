@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
@@ -53,9 +52,7 @@ class Command(BaseCommand):
             return
         result = reminders.sweep(now=when, enqueue=False)
         ids = [*result.claimed_ids, *result.requeued]
-        size = settings.REMINDER_BATCH_SIZE
-        for start in range(0, len(ids), size):  # as the workers do: one connection a batch
-            chunk = ids[start : start + size]
+        for chunk in reminders.batches(ids):  # as the workers do: one connection a batch
             batch = delivery.deliver_batch(reminder_ids=chunk, now=when)
             for reminder_id in chunk:
                 self.stdout.write(self._line(reminder_id, batch.outcomes[reminder_id]))
