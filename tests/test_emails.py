@@ -10,6 +10,8 @@ import zoneinfo
 from html.parser import HTMLParser
 
 import pytest
+from django.utils import translation
+from django.utils.translation import gettext, ngettext
 
 from tracker import emails, links, reminders, roles
 from tracker.models import Reminder, ReminderKind, Status
@@ -152,8 +154,38 @@ def test_titles_are_escaped_in_html_and_plain_in_text(en_owner, item_factory):
 
 
 def test_a_one_item_digest_says_so_in_the_singular(en_owner, item_factory):
-    _reminder, message, _html = digest(en_owner, [(item_factory(), ReminderKind.FOLLOW_UP)])
+    _reminder, message, html = digest(en_owner, [(item_factory(), ReminderKind.FOLLOW_UP)])
     assert message.subject == "[Tracker] 1 action item needs your attention"
+    assert "One action item needs your attention." in message.body
+    assert "One action item needs your attention." in html
+
+
+def test_a_name_with_markup_is_escaped_in_the_html_greeting_only(user_factory, entries):
+    user = user_factory("quoted", role=roles.OWNERS)
+    user.first_name, user.last_name = 'Kim "K" <b>', "O'Neil"
+    user.save()
+    _reminder, message, html = digest(user, entries)
+    assert 'Hello Kim "K" <b> O\'Neil,' in message.body
+    assert "Hello Kim &#34;K&#34; &lt;b&gt; O&#39;Neil," in html
+
+
+def test_every_sentence_of_the_digest_templates_has_a_korean_translation():
+    """makemessages reads Django templates only: the Jinja2 digests' msgids live in the catalogue
+    because they are the ones Django's {% blocktranslate %} wrote; this keeps them there."""
+    found = []
+    for name in ("digest.txt.jinja", "digest.html.jinja"):
+        source = (emails.TEMPLATES / name).read_text(encoding="utf-8")
+        found += [
+            text if isinstance(text, tuple) else (text,)  # (msgid, plural or None, ...)
+            for _line, _function, text in emails.templates().extract_translations(source)
+        ]
+    assert len(found) == 9
+    with translation.override("ko"):
+        for message in found:
+            if len(message) > 1 and message[1]:  # singular, plural
+                assert ngettext(message[0], message[1], 2) != message[1], message
+            else:
+                assert gettext(message[0]) != message[0], message
 
 
 @pytest.mark.parametrize(
