@@ -3,8 +3,10 @@
 `python -m bench.delivery --size N` (DATABASE_URL names the data set): starts the sink and two
 Celery worker processes (one node, prefork, concurrency 2, as the Procfile runs it) on Redis,
 runs the product's sweep at the real current time (the workers check the morning window against
-the clock), and times from the sweep's start until the sink has accepted every claimed digest.
-The floor then feeds the same sink the very same messages through one plain smtplib connection.
+the clock), and times from the claim (the sweep's commit, when it hands the first batch to the
+broker) until the sink has accepted every claimed digest; the time from the sweep's start, finding
+the due items included, is kept beside it. The floor then feeds the same sink the very same
+messages through one plain smtplib connection.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import django
 django.setup()
 
 import redis  # noqa: E402
+from celery.signals import before_task_publish  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from tracker import reminders  # noqa: E402
@@ -79,8 +82,22 @@ def build_rate(now, sample: int = 200) -> float:
     return len(prepared) / (time.perf_counter() - started)
 
 
+class FirstPublish:
+    """When this process first hands a task to the broker: the sweep does so once its claim has
+    committed (on_commit), so this is when the first digests are claimed and visible."""
+
+    def __init__(self):
+        self.at: float | None = None
+        before_task_publish.connect(self._seen, weak=False)
+
+    def _seen(self, **_kwargs) -> None:
+        if self.at is None:
+            self.at = time.perf_counter()
+
+
 def measure() -> dict:
     VAR.mkdir(parents=True, exist_ok=True)
+    claimed_at = FirstPublish()
     with Sink(VAR / "sink-spool.pickle") as sink:
         redis.Redis.from_url(REDIS_URL).flushdb()
         worker = start_worker(sink.port)
@@ -90,6 +107,7 @@ def measure() -> dict:
             claimed = len(reminders.sweep(now=now).claimed)
             finished = sink.wait_for(claimed, timeout=900)
             ours = finished - started
+            from_claim = finished - claimed_at.at
             deadline = time.monotonic() + 60  # the "sent" marks follow the sink's 250
             while Reminder.objects.filter(created_at=now, state=ReminderState.SENT).count() < (
                 claimed
@@ -109,7 +127,8 @@ def measure() -> dict:
     return {
         "digests": claimed,
         "sent": sent,
-        "ours": {"seconds": ours, "rate": claimed / ours},
+        "ours": {"seconds": from_claim, "rate": claimed / from_claim},
+        "with_sweep": {"seconds": ours, "rate": claimed / ours},
         "floor": {"seconds": floor, "rate": len(messages) / floor, "accepted": accepted},
         "mean_message_bytes": sum(sizes) / max(len(sizes), 1),
         "build_rate": building,

@@ -141,18 +141,31 @@ def sweep_rows(results: dict[int, dict]) -> list[Row]:
     return rows
 
 
-def delivery_row(result: dict) -> Row:
+def delivery_rows(result: dict) -> list[Row]:
     ratio = result["ours"]["rate"] / result["floor"]["rate"]
     complete = result["sent"] == result["digests"] == result["floor"]["accepted"]
-    return Row(
-        f"delivery: digests/s ({result['digests']:,} digests, 2 worker processes)",
-        f"{result['size']:,}",
-        f"{result['ours']['rate']:.0f}/s",
-        f"{result['floor']['rate']:.0f}/s",
-        f"{ratio:.2f}",
-        "≥ 0.5 × floor, all sent",
-        ratio >= 0.5 and complete,
-    )
+    with_sweep = result["with_sweep"]["rate"]
+    return [
+        Row(
+            f"delivery: digests/s from claim to acceptance ({result['digests']:,} digests, "
+            "2 worker processes)",
+            f"{result['size']:,}",
+            f"{result['ours']['rate']:.0f}/s",
+            f"{result['floor']['rate']:.0f}/s",
+            f"{ratio:.2f}",
+            "≥ 0.5 × floor, all sent",
+            ratio >= 0.5 and complete,
+        ),
+        Row(
+            "delivery: digests/s from the sweep's start (finding the due items included)",
+            f"{result['size']:,}",
+            f"{with_sweep:.0f}/s",
+            f"{result['floor']['rate']:.0f}/s",
+            f"{with_sweep / result['floor']['rate']:.2f}",
+            "(reference)",
+            None,
+        ),
+    ]
 
 
 def build_row(result: dict) -> Row:
@@ -213,8 +226,10 @@ NOTES = [
     "count once; the sweep's one COPY of its claims into a temporary table is not among them). "
     "Peak memory: tracemalloc peak of Python allocations during one run, not RSS.",
     "Delivery: one Celery node, prefork, concurrency 2, on Redis (database 9), the sweep at the "
-    "real current time with enqueue on; timed from the sweep's start until the aiosmtpd sink has "
-    "accepted every claimed digest. Floor: the same messages (captured by the sink) sent again "
+    "real current time with enqueue on; timed from the claim (the sweep's commit: its first task "
+    "handed to the broker) until the aiosmtpd sink has accepted every claimed digest, and, as a "
+    "reference, from the sweep's start (finding the due items, measured under sweep, included). "
+    "Floor: the same messages (captured by the sink) sent again "
     "through one smtplib connection in a loop, to the same sink.",
     "Pages: gunicorn, 2 sync workers, DEBUG=0, bench.settings (the product's URLs plus a trivial "
     "view), signed in as a coordinator cleared for every marking (every item visible); "
@@ -249,7 +264,7 @@ def main() -> None:
     if "delivery" in stages and DELIVERY_SIZE in sizes:
         print(f"Delivery at {DELIVERY_SIZE:,} items")
         result = run_stage("bench.delivery", "--size", str(DELIVERY_SIZE), size=DELIVERY_SIZE)
-        rows += [delivery_row(result), build_row(result)]
+        rows += [*delivery_rows(result), build_row(result)]
     if "pages" in stages:
         size = max(sizes)
         print(f"Pages at {size:,} items")
