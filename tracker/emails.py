@@ -101,8 +101,8 @@ class _Words:
 @functools.cache
 def templates() -> jinja2.Environment:
     """The digest templates: HTML autoescaped, text as written; {% trans %} is Django's gettext
-    in the active language (build_digest overrides it with the recipient's), with the same msgids
-    as Django's {% blocktranslate %} wrote. Compiled once per process, never reloaded."""
+    in the context's `language`, with the same msgids as Django's {% blocktranslate %} wrote.
+    Compiled once per process, never reloaded."""
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html.jinja",)),
@@ -111,8 +111,28 @@ def templates() -> jinja2.Environment:
         keep_trailing_newline=True,
         auto_reload=False,
     )
-    environment.install_gettext_callables(gettext=gettext, ngettext=ngettext, newstyle=True)
+    environment.install_gettext_callables(
+        gettext=_template_gettext, ngettext=_template_ngettext, newstyle=True
+    )
     return environment
+
+
+# The templates' sentences, translated once per language (and count) rather than looked up in
+# the catalogue at every digest: the rendering context's `language` says which.
+@functools.lru_cache(maxsize=512)
+def _translated(language: str, singular: str, plural: str | None = None, n: int = 1) -> str:
+    with translation.override(language):
+        return ngettext(singular, plural, n) if plural is not None else gettext(singular)
+
+
+@jinja2.pass_context
+def _template_gettext(context, message: str) -> str:
+    return _translated(context["language"], message)
+
+
+@jinja2.pass_context
+def _template_ngettext(context, singular: str, plural: str, n: int) -> str:
+    return _translated(context["language"], singular, plural, n)
 
 
 @functools.lru_cache(maxsize=8)

@@ -9,6 +9,7 @@ through workflow.py. Tampered, expired, reused and other people's links say so a
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from dataclasses import dataclass
 
@@ -17,7 +18,7 @@ from django.contrib.auth import get_user_model
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.shortcuts import render
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
@@ -41,6 +42,13 @@ CLOCK_SKEW = dt.timedelta(minutes=5)
 def _path_around(name: str, kwarg: str) -> tuple[str, str]:
     """The path of URL `name` before and after its one argument: the argument is a slug or a
     signed token, which reverse() would leave unquoted anyway."""
+    return _split_path(name, kwarg, get_script_prefix(), get_urlconf())
+
+
+@functools.lru_cache(maxsize=64)
+def _split_path(name: str, kwarg: str, _prefix: str, _urlconf) -> tuple[str, str]:
+    # Once per URL, script prefix and URLconf: what reverse() depends on here (no
+    # i18n_patterns), so a worker reverses each kind of digest URL once.
     marker = "0arg0"
     head, _marker, tail = reverse(name, kwargs={kwarg: marker}).partition(marker)
     return head, tail
