@@ -213,3 +213,19 @@ def test_after_a_batch_the_workers_other_writes_wait_for_the_disk_again(sink, ro
         cursor.execute("SHOW synchronous_commit")
         assert cursor.fetchone()[0] == "on"
     assert len(sink.messages) == 5
+
+
+def test_co_owners_are_read_at_sending_time(sink, user_factory, item_factory):
+    """A co-owner added since the claim keeps the item; one removed since gets nothing."""
+    lead = user_factory("lead", role=roles.OWNERS, time_zone="America/New_York")
+    kept = user_factory("kept", role=roles.OWNERS, time_zone="America/New_York")
+    dropped = user_factory("dropped", role=roles.OWNERS, time_zone="America/New_York")
+    item = item_factory(
+        "shared", owner=lead, co_owners=[kept, dropped], due_date=dt.date(2026, 12, 4)
+    )
+    claimed = {r.recipient.username: r for r in reminders.sweep(now=NOW, enqueue=False).claimed}
+    item.co_owners.remove(dropped)
+    send_batch(list(claimed.values()))
+    assert claimed["kept"].state == "sent" and claimed["lead"].state == "sent"
+    assert claimed["dropped"].state == "skipped"
+    assert sorted(to for _sender, (to,) in sink.envelopes) == [kept.email, lead.email]

@@ -22,9 +22,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import DatabaseError, connection, transaction
-from django.db.models import F, Prefetch
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from . import emails
@@ -33,7 +32,6 @@ from .releasability import can_see
 from .reminders import recipient_language, recipient_zone, sorted_entries
 
 logger = logging.getLogger(__name__)
-User = get_user_model()
 
 
 @dataclass(frozen=True)
@@ -153,13 +151,13 @@ def _take(reminder_ids: list[int], now: dt.datetime) -> tuple[list[Reminder], di
 # --- What each digest holds now -------------------------------------------------------------------
 
 
-def _still_theirs(row: ReminderItem, user) -> bool:
+def _still_theirs(row: ReminderItem, user, co_owner_ids: set[int]) -> bool:
     item = row.item
     if not item.is_open or not can_see(user, item):
         return False
     if row.kind == ReminderKind.ESCALATION:
         return item.lead_organization.coordinator_id == user.pk
-    return user.pk in item.owner_ids()
+    return user.pk in item.owner_ids(co_owner_ids)
 
 
 # What the rules above and the digest read of an item: leaving out the long texts (summaries,
@@ -180,20 +178,21 @@ _ITEM_FIELDS = (
 def _load_entries(reminders: list[Reminder]) -> tuple[dict[int, list], dict[int, int]]:
     """Each row's items as they stand now, and how many the row planned.
 
-    Two queries for any number of rows (the items with their organizations, then co-owners).
+    Two queries for any number of rows (the items with their organizations, then the co-owner
+    ids).
     """
     users = {r.pk: r.recipient for r in reminders}
-    rows = (
+    rows = list(
         ReminderItem.objects.filter(reminder_id__in=list(users))
         .select_related("item__lead_organization")
         .only("reminder_id", "kind", *_ITEM_FIELDS)
-        .prefetch_related(Prefetch("item__co_owners", User.objects.only("pk")))
     )
+    co_owners = ActionItem.co_owner_ids_of({row.item_id for row in rows}) if rows else {}
     kept: dict[int, list[tuple[ActionItem, str]]] = {pk: [] for pk in users}
     planned: dict[int, int] = dict.fromkeys(users, 0)
     for row in rows:
         planned[row.reminder_id] += 1
-        if _still_theirs(row, users[row.reminder_id]):
+        if _still_theirs(row, users[row.reminder_id], co_owners.get(row.item_id, set())):
             kept[row.reminder_id].append((row.item, row.kind))
     return {pk: sorted_entries(entries) for pk, entries in kept.items()}, planned
 

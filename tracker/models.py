@@ -276,11 +276,25 @@ class ActionItem(BilingualTitleMixin, models.Model):
     def is_overdue(self, today: dt.date) -> bool:
         return self.is_open and self.due_date is not None and self.due_date < today
 
-    def owner_ids(self) -> set[int]:
-        ids = {u.pk for u in self.co_owners.all()}
+    def owner_ids(self, co_owner_ids: set[int] | None = None) -> set[int]:
+        """The owner's and co-owners' ids; `co_owner_ids` if the caller read them already
+        (co_owner_ids_of, for many items at once)."""
+        ids = (
+            set(co_owner_ids) if co_owner_ids is not None else {u.pk for u in self.co_owners.all()}
+        )
         if self.owner_id:
             ids.add(self.owner_id)
         return ids
+
+    @classmethod
+    def co_owner_ids_of(cls, item_ids) -> dict[int, set[int]]:
+        """Each item's co-owner ids in one query of the link table (no user rows built)."""
+        through = cls.co_owners.through
+        found: dict[int, set[int]] = {}
+        pairs = through.objects.filter(actionitem_id__in=list(item_ids))
+        for item_id, user_id in pairs.values_list("actionitem_id", "user_id"):
+            found.setdefault(item_id, set()).add(user_id)
+        return found
 
 
 class UpdateKind(models.TextChoices):
