@@ -59,6 +59,7 @@ class _Handler:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.sink._lock:
             self.sink.messages.append(message)
+            self.sink.raw.append(envelope.content)
             self.sink.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
             self.sink.accepted_at.append(time.time())
             self.sink.peers.append(session.peer)
@@ -71,6 +72,7 @@ class SmtpSink:
     def __init__(self, port: int | None = None):
         self.port = port or free_port()
         self.messages: list[EmailMessage] = []
+        self.raw: list[bytes] = []  # each accepted message's bytes, as the client sent them
         self.envelopes: list[tuple[str, list[str]]] = []
         self.accepted_at: list[float] = []  # time.time() of each accepted message, in order
         self.peers: list[tuple] = []  # the client's address and port for each accepted message
@@ -169,6 +171,7 @@ class SmtpSink:
         self.release()
         with self._lock:
             self.messages.clear()
+            self.raw.clear()
             self.envelopes.clear()
             self.accepted_at.clear()
             self.peers.clear()
