@@ -65,12 +65,13 @@ def forget(now) -> None:
 
 
 def build_rate(now, sample: int = 200) -> float:
-    """Digests per second one process builds (render text + HTML, MIME-encode), no SMTP or DB.
+    """Digests per second one process builds (render text + HTML, then the bytes a worker
+    sends: emails.digest_bytes), no SMTP or DB.
 
     Not a goal: it shows how much of the delivery time is making each message, which the floor
     (replaying finished bytes) never does.
     """
-    from tracker import delivery
+    from tracker import delivery, emails
 
     rows = list(
         Reminder.objects.filter(created_at=now).select_related("recipient__profile")[:sample]
@@ -78,7 +79,7 @@ def build_rate(now, sample: int = 200) -> float:
     prepared = [(r, delivery.current_entries(r)) for r in rows]
     started = time.perf_counter()
     for reminder, entries in prepared:
-        delivery.build_message(reminder, entries, now).message().as_bytes()
+        emails.digest_bytes(delivery.build_message(reminder, entries, now))
     return len(prepared) / (time.perf_counter() - started)
 
 
