@@ -6,6 +6,7 @@ The same faults through a real Celery worker are in test_reminders_e2e.py.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import time
 
 import pytest
@@ -229,3 +230,20 @@ def test_co_owners_are_read_at_sending_time(sink, user_factory, item_factory):
     assert claimed["kept"].state == "sent" and claimed["lead"].state == "sent"
     assert claimed["dropped"].state == "skipped"
     assert sorted(to for _sender, (to,) in sink.envelopes) == [kept.email, lead.email]
+
+
+def test_a_digest_that_cannot_be_built_is_retried_and_the_batch_goes_on(sink, rows, monkeypatch):
+    broken = rows[2]
+    real = delivery.build_message
+
+    def build(reminder, entries, now):
+        if reminder.pk == broken.pk:
+            raise ValueError("a template bug")
+        return real(reminder, entries, now)
+
+    monkeypatch.setattr(delivery, "build_message", build)
+    batch = send_batch(rows)
+    assert batch.counts() == {"sent": 4, "pending": 1} and batch.retry_ids == [broken.pk]
+    assert (broken.state, broken.last_error) == ("pending", "ValueError: a template bug")
+    assert sorted(sink.message_ids()) == sorted(r.message_id for r in rows if r != broken)
+    assert not [t for t in threading.enumerate() if t.name == "digest-builder"]
