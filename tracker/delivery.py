@@ -16,15 +16,13 @@ import contextlib
 import datetime as dt
 import functools
 import logging
-import queue
 import random
-import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import DatabaseError, connection, connections, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
@@ -319,104 +317,18 @@ def build_message(reminder: Reminder, entries: list, now: dt.datetime):
     )
 
 
-@dataclass(frozen=True)
-class _Built:
-    """One row made ready to send: why it cannot be sent, or its message, or the error of
-    building it (our bug, to be logged and retried like a temporary failure)."""
-
-    reason: str | None = None
-    message: object = None
-    error: Exception | None = None
-
-
-def _build(reminder: Reminder, entries: list, now: dt.datetime) -> _Built:
+def _send_one(reminder, entries, planned, session, now, started) -> tuple[Outcome, bool]:
+    """Build, send and mark one digest: its outcome, and whether the connection is lost."""
     reason = _cannot_send(reminder, entries)
     if reason:
-        return _Built(reason=reason)
+        return _finish(reminder, ReminderState.SKIPPED, reason, last_error=reason), False
     try:
-        return _Built(message=build_message(reminder, entries, now))
-    except Exception as exc:
-        return _Built(error=exc)
-
-
-class _BuiltAhead:
-    """The batch's messages, each built while the one before it is on the wire.
-
-    A worker spends most of a digest waiting: four SMTP round trips and the sent mark. A thread
-    builds the next message meanwhile (rendering holds the interpreter, the waits release it),
-    at most one ahead, in the batch's order. Building reads only what _take and _load_entries
-    loaded, never the database; should a change ever make it query, the thread's connection is
-    closed when it ends. The sending, every database write and every decision stay in the
-    calling thread, in the same order as before, so what a failure leaves behind is unchanged.
-    """
-
-    _DONE = object()
-
-    def __init__(self, taken: list[Reminder], entries: dict[int, list], now: dt.datetime):
-        self._slot: queue.Queue = queue.Queue(maxsize=1)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(
-            target=self._build_all, args=(taken, entries, now), name="digest-builder", daemon=True
-        )
-        self._thread.start()
-
-    def _build_all(self, taken, entries, now) -> None:
-        try:
-            for reminder in taken:
-                if not self._offer(_build(reminder, entries[reminder.pk], now)):
-                    return
-        except BaseException as exc:  # noqa: BLE001 - handed to the sender, which raises it
-            self._offer(exc)
-        finally:
-            connections.close_all()  # this thread's own, if building ever opened one
-
-    def _offer(self, value) -> bool:
-        while not self._stop.is_set():
-            try:
-                self._slot.put(value, timeout=0.05)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def next(self) -> _Built:
-        value = self._slot.get()
-        if isinstance(value, BaseException):
-            raise value
-        return value
-
-    def close(self) -> None:
-        """Stop building (the batch ended early, or is done) and wait for the thread."""
-        self._stop.set()
-        self._thread.join()
-
-
-class _BuiltInline:
-    """The same for a batch of one: no thread to start."""
-
-    def __init__(self, taken, entries, now):
-        self._rows = iter(taken)
-        self._entries, self._now = entries, now
-
-    def next(self) -> _Built:
-        reminder = next(self._rows)
-        return _build(reminder, self._entries[reminder.pk], self._now)
-
-    def close(self) -> None:
-        pass
-
-
-def _send_one(reminder, built: _Built, entries, planned, session, now, started):
-    """Send and mark one digest: its outcome, and whether the connection is lost."""
-    if built.reason:
-        return _finish(
-            reminder, ReminderState.SKIPPED, built.reason, last_error=built.reason
-        ), False
-    if built.error is not None:  # our own bug: the connection is fine
-        logger.error("Reminder %s could not be built", reminder.pk, exc_info=built.error)
-        return _after_failure(reminder, built.error, now), False
+        message = build_message(reminder, entries, now)
+    except Exception as exc:  # our own bug: the connection is fine
+        logger.exception("Reminder %s could not be built", reminder.pk)
+        return _after_failure(reminder, exc, now), False
     try:
-        session.send(built.message)
+        session.send(message)
     except Exception as exc:  # classified: SMTP answers, timeouts, refusals, lost connections
         logger.warning("Reminder %s attempt %s failed: %r", reminder.pk, reminder.attempts, exc)
         return _after_failure(reminder, exc, now), emails.connection_lost(exc)
@@ -429,7 +341,6 @@ def _send_all(taken, entries, planned, now, started) -> dict[int, Outcome]:
     REMINDER_BATCH_SECONDS gone by, ends the batch: the rows not tried yet are given back."""
     outcomes: dict[int, Outcome] = {}
     session = _Session()
-    built = (_BuiltAhead if len(taken) > 1 else _BuiltInline)(taken, entries, now)
     try:
         for index, reminder in enumerate(taken):
             if index and time.monotonic() - started > settings.REMINDER_BATCH_SECONDS:
@@ -437,13 +348,7 @@ def _send_all(taken, entries, planned, now, started) -> dict[int, Outcome]:
                 outcomes.update(_release(taken[index:], now, 0, detail))
                 break
             outcome, lost = _send_one(
-                reminder,
-                built.next(),
-                entries[reminder.pk],
-                planned[reminder.pk],
-                session,
-                now,
-                started,
+                reminder, entries[reminder.pk], planned[reminder.pk], session, now, started
             )
             outcomes[reminder.pk] = outcome
             if lost:
@@ -453,7 +358,6 @@ def _send_all(taken, entries, planned, now, started) -> dict[int, Outcome]:
                 outcomes.update(_release(taken[index + 1 :], now, wait, detail))
                 break
     finally:
-        built.close()
         session.close()
     return outcomes
 
