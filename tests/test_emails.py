@@ -214,3 +214,20 @@ def test_dates_use_the_recipients_zone_not_the_servers(en_owner, ko_owner, item_
     _r2, ko_message, _h2 = digest(ko_owner, [(item, ReminderKind.FOLLOW_UP)])
     assert "Last update: Dec. 6, 2026" in en_message.body
     assert "최근 갱신: 2026년 12월 7일" in ko_message.body
+
+
+def test_a_new_worker_process_compiles_the_templates_and_maps_the_urls_before_its_first_digest(
+    monkeypatch,
+):
+    from celery.signals import worker_process_init
+
+    emails.templates.cache_clear()
+    links._split_path.cache_clear()
+    worker_process_init.send(sender="test-worker")
+    assert links._split_path.cache_info().currsize == 2  # the item page and the one-click link
+
+    def no_reading(*_args):
+        raise AssertionError("a template was read again")
+
+    monkeypatch.setattr(emails.templates().loader, "get_source", no_reading)
+    assert emails.templates().get_template("digest.html.jinja").render is not None
