@@ -9,9 +9,10 @@ import datetime as dt
 import time
 
 import pytest
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.test.utils import CaptureQueriesContext
 
+from tests.support.db import restore_role_groups
 from tests.support.smtp import SilentSmtp, SmtpSink, free_port
 from tracker import delivery, reminders, roles
 from tracker.models import Reminder
@@ -245,3 +246,67 @@ def test_a_digest_that_cannot_be_built_is_retried_and_the_batch_goes_on(sink, ro
     assert batch.counts() == {"sent": 4, "pending": 1} and batch.retry_ids == [broken.pk]
     assert (broken.state, broken.last_error) == ("pending", "ValueError: a template bug")
     assert sorted(sink.message_ids()) == sorted(r.message_id for r in rows if r != broken)
+
+
+@pytest.fixture
+def role_groups(transactional_db):
+    restore_role_groups()  # a transactional test starts from an emptied database
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="marks sent ahead: PostgreSQL")
+def test_in_a_worker_each_mark_is_committed_before_the_next_digest_reaches_the_server(
+    role_groups, sink, rows, monkeypatch
+):
+    """Outside a transaction (as in a worker) a mark is sent without waiting for its answer, but
+    the next digest's DATA only comes once it is committed: at most one accepted digest is ever
+    unmarked. Seen from the server, through its own database connection."""
+    import psycopg
+
+    ids = [r.pk for r in rows]
+    watcher = psycopg.connect(
+        dbname=connection.settings_dict["NAME"],
+        host=connection.settings_dict["HOST"],
+        port=connection.settings_dict["PORT"] or 5432,
+        user=connection.settings_dict["USER"],
+        autocommit=True,
+    )
+    unmarked_at_data: list[int] = []
+    real_reply = sink._data_reply
+
+    def data_reply():
+        unmarked_at_data.append(
+            watcher.execute(
+                "SELECT count(*) FROM tracker_reminder WHERE id = ANY(%s) AND state = 'pending'",
+                [ids],
+            ).fetchone()[0]
+        )
+        return real_reply()
+
+    monkeypatch.setattr(sink, "_data_reply", data_reply)
+    try:
+        batch = delivery.deliver_batch(reminder_ids=ids, now=NOW)
+    finally:
+        watcher.close()
+    assert batch.counts() == {"sent": 5}
+    assert unmarked_at_data == [5, 4, 3, 2, 1]  # each earlier digest already marked sent
+    assert set(Reminder.objects.filter(pk__in=ids).values_list("state", flat=True)) == {"sent"}
+    with connection.cursor() as cursor:  # the connection is left ready for the next statement
+        cursor.execute("SELECT 1")
+        assert cursor.fetchone() == (1,)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="marks sent ahead: PostgreSQL")
+def test_a_mark_that_fails_stops_the_batch_and_leaves_the_connection_usable(
+    role_groups, sink, rows, monkeypatch
+):
+    # A mark the server rejects (here: a statement made invalid) raises like a waited mark.
+    monkeypatch.setattr(
+        delivery, "_mark_sent_sql_numbered", lambda: b"UPDATE no_such_table SET x = $1"
+    )
+    with pytest.raises(DatabaseError, match="Marking a sent digest failed"):
+        delivery.deliver_batch(reminder_ids=[r.pk for r in rows], now=NOW)
+    assert len(sink.messages) == 1  # the next digest was not sent after the failed mark
+    assert Reminder.objects.filter(pk=rows[0].pk, state="pending").exists()  # sent again later
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        assert cursor.fetchone() == (1,)
