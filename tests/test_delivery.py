@@ -299,10 +299,9 @@ def test_in_a_worker_each_mark_is_committed_before_the_next_digest_reaches_the_s
 def test_a_mark_that_fails_stops_the_batch_and_leaves_the_connection_usable(
     role_groups, sink, rows, monkeypatch
 ):
-    # A mark the server rejects (here: a statement made invalid) raises like a waited mark.
-    monkeypatch.setattr(
-        delivery, "_mark_sent_sql_numbered", lambda: b"UPDATE no_such_table SET x = $1"
-    )
+    # A mark the server rejects (here: its prepared statement is gone) raises like a waited one.
+    monkeypatch.setattr(delivery._Marks, "_prepare", lambda marks: None)
+    monkeypatch.setattr(delivery, "MARK_STATEMENT", "no_such_statement")
     with pytest.raises(DatabaseError, match="Marking a sent digest failed"):
         delivery.deliver_batch(reminder_ids=[r.pk for r in rows], now=NOW)
     assert len(sink.messages) == 1  # the next digest was not sent after the failed mark

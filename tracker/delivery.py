@@ -267,21 +267,35 @@ class _Marks:
     statement is sent in full before the worker goes on, so a worker killed after it still has
     its mark committed. Elsewhere (SQLite, a test's transaction, a mark that also drops items
     from the log) the mark is written and waited for as before (_mark_sent).
+
+    The UPDATE is a prepared statement of the session (prepared at a batch's first mark if the
+    session does not have it yet): planning it every time cost PostgreSQL half its work.
     """
 
     def __init__(self):
         self.deferred = connection.vendor == "postgresql" and not connection.in_atomic_block
         self._sent: str | None = None  # the statement whose answer is still to be read
+        self._prepared = False
+
+    def _prepare(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_prepared_statements WHERE name = %s", [MARK_STATEMENT])
+            if cursor.fetchone() is None:
+                sql = _mark_sent_sql_numbered().decode()
+                cursor.execute(f"PREPARE {MARK_STATEMENT} AS {sql}")
+        self._prepared = True
 
     def mark(self, reminder: Reminder, entries: list, planned: int, sent_at: dt.datetime):
         self.settle()
         if not self.deferred or len(entries) != planned:
             _mark_sent(reminder, entries, planned, sent_at)
             return
+        if not self._prepared:
+            self._prepare()
         values = (ReminderState.SENT, sent_at.isoformat(), str(reminder.pk), ReminderState.PENDING)
         with connection.wrap_database_errors:
             pgconn = connection.connection.pgconn
-            pgconn.send_query_params(_mark_sent_sql_numbered(), [v.encode() for v in values])
+            pgconn.send_query_prepared(MARK_STATEMENT.encode(), [v.encode() for v in values])
             while pgconn.flush():  # a few hundred bytes: written at once in practice
                 select.select([], [pgconn.socket], [])
         self._sent = _mark_sent_sql(connection.vendor)
@@ -316,6 +330,9 @@ class _Marks:
         except Exception:
             logger.exception("Could not read a sent mark's answer; closing the connection")
             connection.close()
+
+
+MARK_STATEMENT = "tracker_mark_sent"  # the prepared statement's name in a worker's session
 
 
 @functools.cache
