@@ -19,6 +19,7 @@ import logging
 import random
 import select
 import time
+import weakref
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -278,11 +279,16 @@ class _Marks:
         self._prepared = False
 
     def _prepare(self) -> None:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM pg_prepared_statements WHERE name = %s", [MARK_STATEMENT])
-            if cursor.fetchone() is None:
-                sql = _mark_sent_sql_numbered().decode()
-                cursor.execute(f"PREPARE {MARK_STATEMENT} AS {sql}")
+        session = connection.connection  # the psycopg connection: one per database session
+        if session not in _SESSIONS_PREPARED:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT 1 FROM pg_prepared_statements WHERE name = %s", [MARK_STATEMENT]
+                )
+                if cursor.fetchone() is None:
+                    sql = _mark_sent_sql_numbered().decode()
+                    cursor.execute(f"PREPARE {MARK_STATEMENT} AS {sql}")
+            _SESSIONS_PREPARED.add(session)
         self._prepared = True
 
     def mark(self, reminder: Reminder, entries: list, planned: int, sent_at: dt.datetime):
@@ -333,6 +339,7 @@ class _Marks:
 
 
 MARK_STATEMENT = "tracker_mark_sent"  # the prepared statement's name in a worker's session
+_SESSIONS_PREPARED: weakref.WeakSet = weakref.WeakSet()  # sessions that have it
 
 
 @functools.cache
