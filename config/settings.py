@@ -217,8 +217,11 @@ REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=8)
 REMINDER_RETRY_BASE_SECONDS = env.float("REMINDER_RETRY_BASE_SECONDS", default=5.0)
 REMINDER_RETRY_MAX_SECONDS = env.float("REMINDER_RETRY_MAX_SECONDS", default=300.0)
 REMINDER_LINK_MAX_AGE_DAYS = env.int("REMINDER_LINK_MAX_AGE_DAYS", default=14)
-# Digests a send_reminders task takes at once, through one SMTP connection.
-REMINDER_BATCH_SIZE = env.int("REMINDER_BATCH_SIZE", default=50)
+# Digests a send_reminders task takes at once, through one SMTP connection. Each batch costs a
+# dozen round trips of its own (task, claim, load, SMTP connection); at 100 they are ~4 % of its
+# time (bench: 0.49 → 0.54 of the floor from 50). A killed worker leaves at most this many rows
+# for the pending timeout.
+REMINDER_BATCH_SIZE = env.int("REMINDER_BATCH_SIZE", default=100)
 # A batch starts no new message after this long; the rest go back to the queue at once. It
 # leaves one EMAIL_TIMEOUT (and a margin) before the task's soft time limit.
 REMINDER_BATCH_SECONDS = env.float("REMINDER_BATCH_SECONDS", default=30.0)
