@@ -6,7 +6,8 @@ runs the product's sweep at the real current time (the workers check the morning
 the clock), and times from the claim (the sweep's commit, when it hands the first batch to the
 broker) until the sink has accepted every claimed digest; the time from the sweep's start, finding
 the due items included, is kept beside it. The floor then feeds the same sink the very same
-messages through one plain smtplib connection.
+messages through one plain smtplib connection. Three runs; the one with the median ratio is
+reported (each run's figures are kept in the stage's output).
 """
 
 from __future__ import annotations
@@ -136,11 +137,28 @@ def measure() -> dict:
     }
 
 
+RUNS = 3
+
+
+def median_run(runs: list[dict]) -> dict:
+    """The run whose ratio to its own floor is the median: figures move ±10 % between runs on
+    a 2-core machine, and ours and the floor move together."""
+    ranked = sorted(runs, key=lambda r: r["ours"]["rate"] / r["floor"]["rate"])
+    chosen = dict(ranked[len(ranked) // 2])
+    chosen["runs"] = [
+        {"ours": r["ours"]["rate"], "floor": r["floor"]["rate"], "sent": r["sent"]} for r in runs
+    ]
+    chosen["sent"] = min(r["sent"] for r in runs)  # every run must send every digest
+    return chosen
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--size", type=int, required=True)
+    parser.add_argument("--runs", type=int, default=RUNS)
     args = parser.parse_args()
-    emit({"size": args.size, "workers": WORKER_PROCESSES, **measure()})
+    runs = [measure() for _ in range(args.runs)]
+    emit({"size": args.size, "workers": WORKER_PROCESSES, **median_run(runs)})
 
 
 if __name__ == "__main__":

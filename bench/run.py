@@ -148,7 +148,7 @@ def delivery_rows(result: dict) -> list[Row]:
     return [
         Row(
             f"delivery: digests/s from claim to acceptance ({result['digests']:,} digests, "
-            "2 worker processes)",
+            f"2 worker processes, median of {len(result['runs'])} runs)",
             f"{result['size']:,}",
             f"{result['ours']['rate']:.0f}/s",
             f"{result['floor']['rate']:.0f}/s",
@@ -228,7 +228,8 @@ NOTES = [
     "Delivery: one Celery node, prefork, concurrency 2, on Redis (database 9), the sweep at the "
     "real current time with enqueue on; timed from the claim (the sweep's commit: its first task "
     "handed to the broker) until the aiosmtpd sink has accepted every claimed digest, and, as a "
-    "reference, from the sweep's start (finding the due items, measured under sweep, included). "
+    "reference, from the sweep's start (finding the due items, measured under sweep, included); "
+    "three runs, the one with the median ratio shown. "
     "Floor: the same messages (captured by the sink) sent again "
     "through one smtplib connection in a loop, to the same sink.",
     "Pages: gunicorn, 2 sync workers, DEBUG=0, bench.settings (the product's URLs plus a trivial "
