@@ -115,12 +115,21 @@ def _take(reminder_ids: list[int], now: dt.datetime) -> tuple[list[Reminder], di
     One short transaction: the rows are read locked, in id order (SELECT ... FOR UPDATE on
     PostgreSQL; SQLite's IMMEDIATE transactions admit one writer at a time), so two workers
     given the same ids never both take a row; then one UPDATE takes them all, and one per
-    outcome ends the rows whose window passed or whose attempts ran out.
+    outcome ends the rows whose window passed or whose attempts ran out. On PostgreSQL its
+    commit does not wait for the disk: a crash of PostgreSQL itself (not a restart) can undo
+    the takes and marks of its last fraction of a second; those rows are pending again and
+    are sent once more, with the same Message-ID (docs/reminders.md).
     """
     cutoff = now - dt.timedelta(minutes=settings.REMINDER_PENDING_TIMEOUT_MINUTES)
     outcomes: dict[int, Outcome] = {}
     taken: list[Reminder] = []
+    own_transaction = not connection.in_atomic_block
     with transaction.atomic():
+        if own_transaction and connection.vendor == "postgresql":
+            # Like the sent marks (see _marks_not_waiting_for_disk): committed at once for
+            # every session, on disk within a fraction of a second, no fsync wait per batch.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO off")
         rows = (
             Reminder.objects.filter(pk__in=reminder_ids)
             .select_related("recipient__profile")
@@ -154,49 +163,57 @@ def _take(reminder_ids: list[int], now: dt.datetime) -> tuple[list[Reminder], di
 # --- What each digest holds now -------------------------------------------------------------------
 
 
-def _still_theirs(row: ReminderItem, user, co_owner_ids: set[int]) -> bool:
-    item = row.item
+def _still_theirs(item: ActionItem, kind: str, user, co_owner_ids: set[int]) -> bool:
     if not item.is_open or not can_see(user, item):
         return False
-    if row.kind == ReminderKind.ESCALATION:
-        return item.lead_organization.coordinator_id == user.pk
+    if kind == ReminderKind.ESCALATION:
+        return item.lead_coordinator_id == user.pk
     return user.pk in item.owner_ids(co_owner_ids)
 
 
 # What the rules above and the digest read of an item: leaving out the long texts (summaries,
 # excerpts) makes loading a batch's items several times lighter.
 _ITEM_FIELDS = (
-    "item__key",
-    "item__title_en",
-    "item__title_ko",
-    "item__status",
-    "item__due_date",
-    "item__last_update_at",
-    "item__marking",
-    "item__owner_id",
-    "item__lead_organization__coordinator_id",
+    "key",
+    "title_en",
+    "title_ko",
+    "status",
+    "due_date",
+    "last_update_at",
+    "marking",
+    "owner_id",
 )
 
 
 def _load_entries(reminders: list[Reminder]) -> tuple[dict[int, list], dict[int, int]]:
     """Each row's items as they stand now, and how many the row planned.
 
-    Two queries for any number of rows (the items with their organizations, then the co-owner
-    ids).
+    Three queries for any number of rows: which items each row planned (as values), the items
+    with their lead organization's coordinator, their co-owner ids. An item in several digests
+    of the batch (its owner's, a co-owner's, a coordinator's) is read and built once.
     """
     users = {r.pk: r.recipient for r in reminders}
-    rows = list(
-        ReminderItem.objects.filter(reminder_id__in=list(users))
-        .select_related("item__lead_organization")
-        .only("reminder_id", "kind", *_ITEM_FIELDS)
+    planned_items = list(
+        ReminderItem.objects.filter(reminder_id__in=list(users)).values_list(
+            "reminder_id", "item_id", "kind"
+        )
     )
-    co_owners = ActionItem.co_owner_ids_of({row.item_id for row in rows}) if rows else {}
+    items: dict[int, ActionItem] = {}
+    if planned_items:
+        items = {
+            item.pk: item
+            for item in ActionItem.objects.filter(pk__in={i for _r, i, _k in planned_items})
+            .only(*_ITEM_FIELDS)
+            .annotate(lead_coordinator_id=F("lead_organization__coordinator_id"))
+        }
+    co_owners = ActionItem.co_owner_ids_of(items) if items else {}
     kept: dict[int, list[tuple[ActionItem, str]]] = {pk: [] for pk in users}
     planned: dict[int, int] = dict.fromkeys(users, 0)
-    for row in rows:
-        planned[row.reminder_id] += 1
-        if _still_theirs(row, users[row.reminder_id], co_owners.get(row.item_id, set())):
-            kept[row.reminder_id].append((row.item, row.kind))
+    for reminder_id, item_id, kind in planned_items:
+        planned[reminder_id] += 1
+        item = items[item_id]
+        if _still_theirs(item, kind, users[reminder_id], co_owners.get(item_id, set())):
+            kept[reminder_id].append((item, kind))
     return {pk: sorted_entries(entries) for pk, entries in kept.items()}, planned
 
 
@@ -479,7 +496,8 @@ def _marks_not_waiting_for_disk(active: bool):
     it changes: if PostgreSQL itself crashes (not a restart or a fast shutdown, which flush),
     the marks of its last fraction of a second are lost; those digests stay pending and are sent
     again after the pending timeout with the same Message-ID: the counted duplicate window.
-    The rows are taken (_take) with the default, so a claim is never lost this way.
+    _take commits the same way (SET LOCAL), with the same consequence: a take undone by such a
+    crash leaves its rows pending, sent again after the pending timeout.
     """
     if not active or connection.vendor != "postgresql":
         yield
