@@ -5,9 +5,10 @@ old messages, callers that name one row) and the send_reminders command. A batch
 short transaction (the rows locked, then one conditional UPDATE), its recipients and items are
 loaded with a constant number of queries, and its messages go out through one SMTP connection.
 No database transaction is open while SMTP talks. Each row is marked sent by one short UPDATE
-right after the server accepts its message: if a worker dies between the server's "250" and
-that mark, that one row stays pending and is sent again after the pending timeout, the one
-duplicate this design allows; the Message-ID stays the same so it can be recognised.
+right after the server accepts its message, committed before the next message is handed to
+SMTP (_Marks): if a worker dies between the server's "250" and that mark, that one row stays
+pending and is sent again after the pending timeout, the one duplicate this design allows; the
+Message-ID stays the same so it can be recognised.
 """
 
 from __future__ import annotations
