@@ -229,7 +229,7 @@ NOTES = [
     "real current time with enqueue on; timed from the claim (the sweep's commit: its first task "
     "handed to the broker) until the aiosmtpd sink has accepted every claimed digest, and, as a "
     "reference, from the sweep's start (finding the due items, measured under sweep, included); "
-    "three runs, the one with the median ratio shown. "
+    "five runs, the one with the median ratio shown. "
     "Floor: the same messages (captured by the sink) sent again "
     "through one smtplib connection in a loop, to the same sink.",
     "Pages: gunicorn, 2 sync workers, DEBUG=0, bench.settings (the product's URLs plus a trivial "

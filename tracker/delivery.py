@@ -116,21 +116,13 @@ def _take(reminder_ids: list[int], now: dt.datetime) -> tuple[list[Reminder], di
     One short transaction: the rows are read locked, in id order (SELECT ... FOR UPDATE on
     PostgreSQL; SQLite's IMMEDIATE transactions admit one writer at a time), so two workers
     given the same ids never both take a row; then one UPDATE takes them all, and one per
-    outcome ends the rows whose window passed or whose attempts ran out. On PostgreSQL its
-    commit does not wait for the disk: a crash of PostgreSQL itself (not a restart) can undo
-    the takes and marks of its last fraction of a second; those rows are pending again and
-    are sent once more, with the same Message-ID (docs/reminders.md).
+    outcome ends the rows whose window passed or whose attempts ran out. In a batch its commit
+    does not wait for the disk (_commits_not_waiting_for_disk).
     """
     cutoff = now - dt.timedelta(minutes=settings.REMINDER_PENDING_TIMEOUT_MINUTES)
     outcomes: dict[int, Outcome] = {}
     taken: list[Reminder] = []
-    own_transaction = not connection.in_atomic_block
     with transaction.atomic():
-        if own_transaction and connection.vendor == "postgresql":
-            # Like the sent marks (see _marks_not_waiting_for_disk): committed at once for
-            # every session, on disk within a fraction of a second, no fsync wait per batch.
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL synchronous_commit TO off")
         rows = (
             Reminder.objects.filter(pk__in=reminder_ids)
             .select_related("recipient__profile")
@@ -488,19 +480,19 @@ def _send_all(taken, entries, planned, now, started) -> dict[int, Outcome]:
 
 
 @contextlib.contextmanager
-def _marks_not_waiting_for_disk(active: bool):
-    """While a batch sends, PostgreSQL commits its marks without waiting for the disk.
+def _commits_not_waiting_for_disk():
+    """While a batch runs, PostgreSQL commits its take and its marks without waiting for the disk.
 
     A commit that waits for its WAL flush costs ~2.4 ms, as long as building and sending a
-    digest together; with synchronous_commit off the mark is still committed and seen by every
-    session at once, and reaches the disk within 3 × wal_writer_delay (0.6 s by default). What
-    it changes: if PostgreSQL itself crashes (not a restart or a fast shutdown, which flush),
-    the marks of its last fraction of a second are lost; those digests stay pending and are sent
-    again after the pending timeout with the same Message-ID: the counted duplicate window.
-    _take commits the same way (SET LOCAL), with the same consequence: a take undone by such a
-    crash leaves its rows pending, sent again after the pending timeout.
+    digest together (and a third of a batch's take); with synchronous_commit off each commit is
+    still made and seen by every session at once, and reaches the disk within
+    3 × wal_writer_delay (0.6 s by default). What it changes: if PostgreSQL itself crashes (not
+    a restart or a fast shutdown, which flush), the takes and marks of its last fraction of a
+    second are undone; those digests are pending again and are sent once more after the pending
+    timeout with the same Message-ID: the counted duplicate window. Reset after the batch, so
+    the worker's other writes wait for the disk as before.
     """
-    if not active or connection.vendor != "postgresql":
+    if connection.vendor != "postgresql":
         yield
         return
     with connection.cursor() as cursor:
@@ -528,9 +520,9 @@ def deliver_batch(*, reminder_ids: list[int], now: dt.datetime) -> BatchOutcome:
     or taken by a live worker, are left alone.
     """
     started = time.monotonic()
-    taken, outcomes = _take(list(reminder_ids), now)
-    entries, planned = _load_entries(taken)
-    with _marks_not_waiting_for_disk(bool(taken)):
+    with _commits_not_waiting_for_disk():
+        taken, outcomes = _take(list(reminder_ids), now)
+        entries, planned = _load_entries(taken)
         outcomes.update(_send_all(taken, entries, planned, now, started))
     return BatchOutcome(outcomes)
 
