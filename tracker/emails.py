@@ -105,39 +105,52 @@ class _Words:
 
 @functools.cache
 def templates() -> jinja2.Environment:
-    """The digest templates: HTML autoescaped, text as written; {% trans %} is Django's gettext
-    in the context's `language`, with the same msgids as Django's {% blocktranslate %} wrote.
-    Compiled once per process, never reloaded."""
-    environment = jinja2.Environment(
+    """The digest templates: HTML autoescaped, text as written. Their sentences come translated
+    in the context (_sentences), so the templates call nothing per digest. Compiled once per
+    process, never reloaded."""
+    return jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html.jinja",)),
-        extensions=["jinja2.ext.i18n"],
         undefined=jinja2.StrictUndefined,  # a misspelt name fails the build, not the reader
         keep_trailing_newline=True,
         auto_reload=False,
     )
-    environment.install_gettext_callables(
-        gettext=_template_gettext, ngettext=_template_ngettext, newstyle=True
-    )
-    return environment
 
 
-# The templates' sentences, translated once per language (and count) rather than looked up in
-# the catalogue at every digest: the rendering context's `language` says which.
-@functools.lru_cache(maxsize=512)
-def _translated(language: str, singular: str, plural: str | None = None, n: int = 1) -> str:
+@dataclass(frozen=True)
+class _Sentences:
+    hello: str  # "%(name)s" to fill
+    footer: str
+    tracker: str
+    title: str
+
+
+@functools.lru_cache(maxsize=8)
+def _sentences(language: str) -> _Sentences:
+    """The digest's fixed sentences in `language`, translated once (msgids as Django's
+    {% blocktranslate %} wrote them, so the catalogue's Korean is used as it was)."""
     with translation.override(language):
-        return ngettext(singular, plural, n) if plural is not None else gettext(singular)
+        return _Sentences(
+            hello=gettext("Hello %(name)s,"),
+            footer=gettext(
+                "Each one-click link asks you to confirm, works once and expires after "
+                "%(link_days)s days."
+            )
+            % {"link_days": settings.REMINDER_LINK_MAX_AGE_DAYS},
+            tracker=gettext("Recommendations tracker"),
+            title=gettext("Reminder digest"),
+        )
 
 
-@jinja2.pass_context
-def _template_gettext(context, message: str) -> str:
-    return _translated(context["language"], message)
-
-
-@jinja2.pass_context
-def _template_ngettext(context, singular: str, plural: str, n: int) -> str:
-    return _translated(context["language"], singular, plural, n)
+@functools.lru_cache(maxsize=256)
+def _intro(count: int, language: str) -> str:
+    with translation.override(language):
+        text = ngettext(
+            "One action item needs your attention.",
+            "%(counter)s action items need your attention.",
+            count,
+        )
+    return text % {"counter": count}
 
 
 @functools.lru_cache(maxsize=8)
@@ -211,6 +224,7 @@ def warm_up() -> None:
         templates().get_template(name)
     for language, _name in settings.LANGUAGES:
         _words(language)
+        _sentences(language)
         _subject(1, language)
     DigestLinks(recipient_id=0, now=timezone.now())  # reverses each kind of digest URL
 
@@ -226,16 +240,16 @@ def build_digest(
     """The digest as an email (text and HTML), with the row's Message-ID."""
     user = reminder.recipient
     with translation.override(language), timezone.override(zone):  # titles follow the language
+        sentences = _sentences(language)
         context = {
-            "name": user.get_full_name() or user.get_username(),
-            "count": len(entries),
+            "greeting": sentences.hello % {"name": user.get_full_name() or user.get_username()},
+            "intro": _intro(len(entries), language),
+            "sentences": sentences,
             "groups": _groups(
                 entries=entries, recipient_id=user.pk, now=now, language=language, zone=zone
             ),
             "labels": _words(language).labels,
-            "local_date": reminder.local_date,
             "site_url": settings.SITE_URL,
-            "link_days": settings.REMINDER_LINK_MAX_AGE_DAYS,
             "language": language,
         }
         text = templates().get_template("digest.txt.jinja").render(context)
