@@ -309,3 +309,13 @@ def test_a_mark_that_fails_stops_the_batch_and_leaves_the_connection_usable(
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
         assert cursor.fetchone() == (1,)
+
+
+def test_a_sender_refused_at_mail_from_is_told_apart_and_the_batch_goes_on(sink, rows):
+    first, second, *rest = rows
+    sink.reply_next("MAIL", "451 4.3.2 Try later", "553 5.7.1 Sender not allowed")
+    batch = send_batch(rows)
+    assert (first.state, first.last_error) == ("pending", "451 4.3.2 Try later")
+    assert (second.state, second.last_error) == ("failed", "553 5.7.1 Sender not allowed")
+    assert [r.state for r in rest] == ["sent"] * 3  # the session was reset after each refusal
+    assert batch.retry_ids == [first.pk] and len(sink.messages) == 3

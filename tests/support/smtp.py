@@ -36,6 +36,14 @@ class _Handler:
     def __init__(self, sink: SmtpSink):
         self.sink = sink
 
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        reply = self.sink._scripted("MAIL")
+        if reply:
+            return reply
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         reply = self.sink._rcpt_reply(address)
         if reply:
@@ -86,6 +94,7 @@ class SmtpSink:
         self._stall = threading.Event()
         self._lock = threading.Lock()
         self._script: dict[str, collections.deque[str]] = {
+            "MAIL": collections.deque(),
             "RCPT": collections.deque(),
             "DATA": collections.deque(),
         }
@@ -96,7 +105,7 @@ class SmtpSink:
         return f"smtp://127.0.0.1:{self.port}"
 
     def reply_next(self, command: str, *replies: str) -> None:
-        """Answer the next RCPT or DATA commands with these replies, in order."""
+        """Answer the next MAIL, RCPT or DATA commands with these replies, in order."""
         with self._lock:
             self._script[command].extend(replies)
 
