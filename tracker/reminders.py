@@ -752,7 +752,7 @@ def _claim_due(*, now: dt.datetime, enqueue: bool) -> Sequence[int]:
         # claimed with bulk inserts: fine for the small databases these are.
         plans = plan_digests(now=now)
         return [r.pk for r in claim_digests(plans=plans, now=now, enqueue=enqueue)]
-    with transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         # The planner would otherwise pick plans that return a cursor's first rows soonest;
         # the sweep reads every row.
         cursor.execute("SET LOCAL cursor_tuple_fraction = 1")
@@ -781,14 +781,17 @@ def sweep(*, now: dt.datetime, enqueue: bool = True) -> SweepResult:
     digest claimed (their ids), and it takes the same statements whatever that number.
     """
     started = time.monotonic()
-    requeued = requeue_stuck(now=now, enqueue=enqueue)
-    claimed = _claim_due(now=now, enqueue=enqueue)
-    run = SweepRun.objects.create(
-        started_at=now,
-        finished_at=now + dt.timedelta(seconds=time.monotonic() - started),
-        claimed=len(claimed),
-        requeued=len(requeued),
-    )
+    # One transaction, one commit (one wait for the disk) for the whole run; the workers are
+    # handed its rows once it is made.
+    with transaction.atomic():
+        requeued = requeue_stuck(now=now, enqueue=enqueue)
+        claimed = _claim_due(now=now, enqueue=enqueue)
+        run = SweepRun.objects.create(
+            started_at=now,
+            finished_at=now + dt.timedelta(seconds=time.monotonic() - started),
+            claimed=len(claimed),
+            requeued=len(requeued),
+        )
     return SweepResult(run=run, claimed_ids=claimed, requeued=requeued)
 
 
