@@ -25,7 +25,6 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 
-from django.contrib import messages
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.db import connection
@@ -35,22 +34,7 @@ from django.template.response import SimpleTemplateResponse
 
 from tracker import selectors
 from tracker.auth_backend import permission_rows
-from tracker.views.common import cached_render
-
-
-def cacheable(request: HttpRequest) -> bool:
-    return (
-        request.method == "GET"
-        and bool(request.META.get("CSRF_COOKIE"))
-        # len() reads the waiting messages without marking them shown.
-        and not len(messages.get_messages(request))
-    )
-
-
-def user_parts(user) -> tuple:
-    """What of the user the page shows or depends on (besides their clearances and
-    permissions, which stamp() reads): their names."""
-    return (user.pk, user.get_username(), user.get_short_name(), user.is_superuser)
+from tracker.views.common import cacheable, cached_render, user_parts
 
 
 def stamp(user) -> tuple:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from django.contrib import messages
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
@@ -90,3 +91,20 @@ def cached_render(request, *, parts: tuple, stamp: tuple, render: Callable[[], A
         value = render()
         cache.set(key, value, selectors.CACHE_SECONDS)
     return value
+
+
+def cacheable(request) -> bool:
+    """Whether a page that is the user's own (their name, a CSRF token in its forms) may come
+    from the cache: a GET, from a browser that has its CSRF cookie, with no message waiting."""
+    return (
+        request.method == "GET"
+        and bool(request.META.get("CSRF_COOKIE"))
+        # len() reads the waiting messages without marking them shown.
+        and not len(messages.get_messages(request))
+    )
+
+
+def user_parts(user) -> tuple:
+    """What of the user a page frame shows or depends on (besides what they may see, which
+    cached_render keys on): their names and whether they get the admin link."""
+    return (user.pk, user.get_username(), user.get_short_name(), user.is_superuser, user.is_staff)

@@ -13,6 +13,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -25,7 +26,7 @@ from .. import workflow
 from ..forms import OnTrackForm, SnoozeForm, StatusForm, UpdateForm
 from ..models import ActionItem, Status
 from ..reminders import item_reminder_log
-from .common import cached_render, visible_item_or_404
+from .common import cacheable, cached_render, user_parts, visible_item_or_404
 
 REMINDERS_SHOWN = 50
 
@@ -77,10 +78,36 @@ def _forms_html(request, item: ActionItem, page_forms: dict, bound: dict | None)
 
 def _render(request, item: ActionItem, *, bound: dict | None = None, status: int = 200):
     """The item page; `bound` holds a refused form, shown with its errors (also summed up at the
-    top, since a form for a closed item is not on the page)."""
+    top, since a form for a closed item is not on the page).
+
+    A plain view (a GET with no form to show again and no message waiting) is kept whole, per
+    user and browser like the admin's list (its frame shows the user's name and its forms a
+    CSRF token valid for the browser's secret), until the item, its timeline or its reminder
+    log changes: the templates cost more than the page's queries."""
     can_update = workflow.may_update(request.user, item)
-    page_forms = {**_blank_forms(item), **(bound or {})} if can_update else {}
     reminders = item_reminder_log(item=item, limit=REMINDERS_SHOWN)
+    if bound is None and status == 200 and cacheable(request):
+        parts = (
+            "item-page",
+            request.get_full_path(),
+            request.META["CSRF_COOKIE"],
+            user_parts(request.user),
+            can_update,
+            _facts(item),
+            _log_facts(reminders),
+        )
+        content = cached_render(
+            request,
+            parts=parts,
+            stamp=(),
+            render=lambda: _page(request, item, can_update, reminders, None, 200).content,
+        )
+        return HttpResponse(content)
+    return _page(request, item, can_update, reminders, bound, status)
+
+
+def _page(request, item, can_update, reminders, bound, status):
+    page_forms = {**_blank_forms(item), **(bound or {})} if can_update else {}
     today = timezone.localdate()
 
     def render_main() -> str:
