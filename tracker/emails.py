@@ -143,17 +143,6 @@ def _sentences(language: str) -> _Sentences:
         )
 
 
-@functools.lru_cache(maxsize=256)
-def _intro(count: int, language: str) -> str:
-    with translation.override(language):
-        text = ngettext(
-            "One action item needs your attention.",
-            "%(counter)s action items need your attention.",
-            count,
-        )
-    return text % {"counter": count}
-
-
 @functools.lru_cache(maxsize=8)
 def _words(language: str) -> _Words:
     with translation.override(language):
@@ -172,14 +161,21 @@ def _day(day: dt.date, language: str) -> str:
 
 
 @functools.lru_cache(maxsize=256)
-def _subject(count: int, language: str) -> str:
+def _counted(count: int, language: str) -> tuple[str, str]:
+    """The subject line and the opening sentence for `count` items, in `language`."""
     with translation.override(language):
-        text = ngettext(
+        subject = ngettext(
             "[Tracker] %(counter)s action item needs your attention",
             "[Tracker] %(counter)s action items need your attention",
             count,
         )
-    return " ".join((text % {"counter": count}).split())  # one line whatever the translation
+        intro = ngettext(
+            "One action item needs your attention.",
+            "%(counter)s action items need your attention.",
+            count,
+        )
+    values = {"counter": count}
+    return " ".join((subject % values).split()), intro % values  # a one-line subject
 
 
 def _entry(*, item, kind, urls: DigestLinks, words: _Words, language: str, zone) -> _Entry:
@@ -226,7 +222,7 @@ def warm_up() -> None:
     for language, _name in settings.LANGUAGES:
         _words(language)
         _sentences(language)
-        _subject(1, language)
+        _counted(1, language)
     DigestLinks(recipient_id=0, now=timezone.now())  # reverses each kind of digest URL
 
 
@@ -244,7 +240,7 @@ def build_digest(
         sentences = _sentences(language)
         context = {
             "greeting": sentences.hello % {"name": user.get_full_name() or user.get_username()},
-            "intro": _intro(len(entries), language),
+            "intro": _counted(len(entries), language)[1],
             "sentences": sentences,
             "groups": _groups(
                 entries=entries, recipient_id=user.pk, now=now, language=language, zone=zone
@@ -256,7 +252,7 @@ def build_digest(
         text = templates().get_template("digest.txt.jinja").render(context)
         html = templates().get_template("digest.html.jinja").render(context)
     message = DigestEmail(
-        subject=_subject(len(entries), language),
+        subject=_counted(len(entries), language)[0],
         body=text,
         to=[user.email],
         headers={
