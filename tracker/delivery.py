@@ -285,44 +285,41 @@ class _Marks:
 
     def __init__(self):
         self.deferred = connection.vendor == "postgresql" and not connection.in_atomic_block
-        self._sent: str | None = None  # the statement whose answer is still to be read
-        self._prepared = False
+        self._answer_due = False  # a mark was sent and its answer not read yet
 
-    def _prepare(self) -> None:
+    @staticmethod
+    def _prepare() -> None:
         session = connection.connection  # the psycopg connection: one per database session
-        if session not in _SESSIONS_PREPARED:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT 1 FROM pg_prepared_statements WHERE name = %s", [MARK_STATEMENT]
-                )
-                if cursor.fetchone() is None:
-                    sql = _mark_sent_sql_numbered().decode()
-                    cursor.execute(f"PREPARE {MARK_STATEMENT} AS {sql}")
-            _SESSIONS_PREPARED.add(session)
-        self._prepared = True
+        if session in _SESSIONS_PREPARED:
+            return
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_prepared_statements WHERE name = %s", [MARK_STATEMENT])
+            if cursor.fetchone() is None:
+                cursor.execute(f"PREPARE {MARK_STATEMENT} AS {_mark_sent_sql_numbered().decode()}")
+        _SESSIONS_PREPARED.add(session)
 
     def mark(self, reminder: Reminder, entries: list, planned: int, sent_at: dt.datetime):
         self.settle()
         if not self.deferred or len(entries) != planned:
             _mark_sent(reminder, entries, planned, sent_at)
             return
-        if not self._prepared:
-            self._prepare()
+        self._prepare()
         values = (ReminderState.SENT, sent_at.isoformat(), str(reminder.pk), ReminderState.PENDING)
         with connection.wrap_database_errors:
             pgconn = connection.connection.pgconn
             pgconn.send_query_prepared(MARK_STATEMENT.encode(), [v.encode() for v in values])
             while pgconn.flush():  # a few hundred bytes: written at once in practice
                 select.select([], [pgconn.socket], [])
-        self._sent = _mark_sent_sql(connection.vendor)
+        self._answer_due = True
         if connection.queries_logged:  # counted like any statement (tests, DEBUG)
-            connection.queries_log.append({"sql": self._sent % values, "time": "0.000"})
+            sql = _mark_sent_sql(connection.vendor) % values
+            connection.queries_log.append({"sql": sql, "time": "0.000"})
 
     def settle(self) -> None:
         """Read the answer of the mark sent last, if any; raises if it failed."""
-        if self._sent is None:
+        if not self._answer_due:
             return
-        self._sent = None
+        self._answer_due = False
         failure = None
         with connection.wrap_database_errors:
             pgconn = connection.connection.pgconn
@@ -339,7 +336,7 @@ class _Marks:
     def close(self) -> None:
         """When the batch ends on an error: read an answer still due, or, if that fails too,
         close the connection rather than leave it with an answer nobody reads."""
-        if self._sent is None:
+        if not self._answer_due:
             return
         try:
             self.settle()

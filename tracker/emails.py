@@ -15,7 +15,6 @@ building the MIME tree for them.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import functools
 import logging
@@ -99,15 +98,22 @@ class _Group(NamedTuple):
 
 @dataclass(frozen=True)
 class _Words:
+    """What every digest in one language says, translated once (the sentences' msgids are those
+    Django's {% blocktranslate %} wrote, so the catalogue's Korean is used as it was)."""
+
     labels: _Labels
     group_titles: dict[str, str]
     statuses: dict[str, str]
+    hello: str  # "%(name)s" to fill
+    footer: str
+    tracker: str
+    title: str
 
 
 @functools.cache
 def templates() -> jinja2.Environment:
     """The digest templates: HTML autoescaped, text as written. Their sentences come translated
-    in the context (_sentences), so the templates call nothing per digest. Compiled once per
+    in the context (_words), so the templates call nothing per digest. Compiled once per
     process, never reloaded."""
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
@@ -118,20 +124,13 @@ def templates() -> jinja2.Environment:
     )
 
 
-@dataclass(frozen=True)
-class _Sentences:
-    hello: str  # "%(name)s" to fill
-    footer: str
-    tracker: str
-    title: str
-
-
 @functools.lru_cache(maxsize=8)
-def _sentences(language: str) -> _Sentences:
-    """The digest's fixed sentences in `language`, translated once (msgids as Django's
-    {% blocktranslate %} wrote them, so the catalogue's Korean is used as it was)."""
+def _words(language: str) -> _Words:
     with translation.override(language):
-        return _Sentences(
+        return _Words(
+            labels=_Labels(**{key: str(text) for key, text in ENTRY_LABELS.items()}),
+            group_titles={kind: str(title) for kind, title in GROUP_TITLES.items()},
+            statuses={value: str(label) for value, label in Status.choices},
             hello=gettext("Hello %(name)s,"),
             footer=gettext(
                 "Each one-click link asks you to confirm, works once and expires after "
@@ -140,16 +139,6 @@ def _sentences(language: str) -> _Sentences:
             % {"link_days": settings.REMINDER_LINK_MAX_AGE_DAYS},
             tracker=gettext("Recommendations tracker"),
             title=gettext("Reminder digest"),
-        )
-
-
-@functools.lru_cache(maxsize=8)
-def _words(language: str) -> _Words:
-    with translation.override(language):
-        return _Words(
-            labels=_Labels(**{key: str(text) for key, text in ENTRY_LABELS.items()}),
-            group_titles={kind: str(title) for kind, title in GROUP_TITLES.items()},
-            statuses={value: str(label) for value, label in Status.choices},
         )
 
 
@@ -221,7 +210,6 @@ def warm_up() -> None:
         templates().get_template(name)
     for language, _name in settings.LANGUAGES:
         _words(language)
-        _sentences(language)
         _counted(1, language)
     DigestLinks(recipient_id=0, now=timezone.now())  # reverses each kind of digest URL
 
@@ -237,22 +225,23 @@ def build_digest(
     """The digest as an email (text and HTML), with the row's Message-ID."""
     user = reminder.recipient
     with translation.override(language), timezone.override(zone):  # titles follow the language
-        sentences = _sentences(language)
+        words = _words(language)
+        subject, intro = _counted(len(entries), language)
         context = {
-            "greeting": sentences.hello % {"name": user.get_full_name() or user.get_username()},
-            "intro": _counted(len(entries), language)[1],
-            "sentences": sentences,
+            "greeting": words.hello % {"name": user.get_full_name() or user.get_username()},
+            "intro": intro,
+            "words": words,
             "groups": _groups(
                 entries=entries, recipient_id=user.pk, now=now, language=language, zone=zone
             ),
-            "labels": _words(language).labels,
+            "labels": words.labels,
             "site_url": settings.SITE_URL,
             "language": language,
         }
         text = templates().get_template("digest.txt.jinja").render(context)
         html = templates().get_template("digest.html.jinja").render(context)
     message = DigestEmail(
-        subject=_counted(len(entries), language)[0],
+        subject=subject,
         body=text,
         to=[user.email],
         headers={
@@ -471,8 +460,7 @@ def _send_smtp(backend: SmtpBackend, message: DigestEmail) -> None:
         if not message.recipients():
             return
         encoding = message.encoding or settings.DEFAULT_CHARSET
-        _transaction(
-            backend.connection,
+        backend.connection.sendmail(
             _envelope_address(message.from_email, encoding),
             [_envelope_address(address, encoding) for address in message.recipients()],
             digest_bytes(message),
@@ -480,52 +468,6 @@ def _send_smtp(backend: SmtpBackend, message: DigestEmail) -> None:
     finally:
         if opened:
             backend.close()
-
-
-# smtplib quotes an address by parsing it (email.utils.parseaddr), twice a message; a
-# recipient's address is the same every day.
-_quoted = functools.lru_cache(maxsize=4096)(smtplib.quoteaddr)
-
-
-def _transaction(smtp: smtplib.SMTP, sender: str, recipients: list[str], data: bytes) -> None:
-    """smtplib's sendmail(sender, recipients, data), with the addresses quoted from a cache: the
-    same commands (MAIL FROM with SIZE when offered, RCPT TO, DATA), the same answers to a
-    refusal (421 closes, anything else resets the session) and the same exceptions
-    (SMTPSenderRefused, SMTPRecipientsRefused, SMTPDataError, SMTPServerDisconnected, OSError),
-    which classify_failure and connection_lost read."""
-    smtp.ehlo_or_helo_if_needed()
-    size = f" size={len(data)}" if smtp.does_esmtp and smtp.has_extn("size") else ""
-    smtp.putcmd("mail", f"from:{_quoted(sender)}{size}")
-    code, answer = smtp.getreply()
-    if code != 250:
-        _give_up(smtp, code)
-        raise smtplib.SMTPSenderRefused(code, answer, sender)
-    refused = {}
-    for address in recipients:
-        smtp.putcmd("rcpt", f"to:{_quoted(address)}")
-        code, answer = smtp.getreply()
-        if code not in (250, 251):
-            refused[address] = (code, answer)
-        if code == 421:
-            smtp.close()
-            raise smtplib.SMTPRecipientsRefused(refused)
-    if len(refused) == len(recipients):
-        _give_up(smtp, 0)
-        raise smtplib.SMTPRecipientsRefused(refused)
-    code, answer = smtp.data(data)
-    if code != 250:
-        _give_up(smtp, code)
-        raise smtplib.SMTPDataError(code, answer)
-
-
-def _give_up(smtp: smtplib.SMTP, code: int) -> None:
-    """After a refusal: 421 means the server is closing the session; after anything else the
-    session is reset, so the next message can go through it."""
-    if code == 421:
-        smtp.close()
-        return
-    with contextlib.suppress(smtplib.SMTPServerDisconnected):
-        smtp.rset()
 
 
 @dataclass(frozen=True)
