@@ -101,6 +101,12 @@ else:
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Cache ----------------------------------------------------------------------------------------
+# Holds the dashboard's counts (tracker/selectors.py) until an item changes. Redis in production
+# (CACHE_URL=redis://host:6379/2: Django's RedisCache); embedded, files under var/cache, which
+# every process of the demo (two web workers) shares, so a change seen by one is seen by all.
+CACHES = {"default": env.cache_url("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}")}
+
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "tracker.auth_backend.ProfileBackend",

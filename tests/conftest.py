@@ -36,6 +36,14 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    # The cache outlives a test's database transaction (files, or Redis): start each test empty.
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def now() -> dt.datetime:
     return NOW

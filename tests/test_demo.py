@@ -5,9 +5,9 @@ import datetime as dt
 import pytest
 from django.core.management import call_command
 
-from tracker import reminders
 from tracker.demo import DEMO_USERS, setup_demo
 from tracker.models import ActionItem, StatusUpdate
+from tracker.reminders.sweep import plan_digests
 
 NOW = dt.datetime(2026, 12, 2, 15, 0, tzinfo=dt.UTC)  # a Wednesday
 
@@ -44,7 +44,7 @@ def test_the_demo_has_a_history_and_work_due_today(demo):
     open_items = ActionItem.objects.open()
     assert open_items.filter(due_date__lt=today).count() >= 2
     assert open_items.filter(due_date__gte=today, due_date__lte=today + dt.timedelta(7)).exists()
-    recipients = {plan.recipient.username for plan in reminders.plan_digests(now=NOW)}
+    recipients = {plan.recipient.username for plan in plan_digests(now=NOW)}
     assert recipients, "someone should be due for a digest in their morning"
 
 

@@ -11,8 +11,9 @@ from html.parser import HTMLParser
 
 import pytest
 
-from tracker import emails, links, reminders, roles
+from tracker import emails, links, roles
 from tracker.models import Reminder, ReminderKind, Status
+from tracker.reminders.sweep import new_message_id
 
 NOW = dt.datetime(2026, 12, 7, 14, 30, tzinfo=dt.UTC)
 LOCAL_DAY = dt.date(2026, 12, 7)
@@ -45,15 +46,9 @@ def entries(item_factory):
 
 def digest(user, entries):
     reminder = Reminder.objects.create(
-        recipient=user, local_date=LOCAL_DAY, created_at=NOW, message_id=reminders.new_message_id()
+        recipient=user, local_date=LOCAL_DAY, created_at=NOW, message_id=new_message_id()
     )
-    message = emails.build_digest(
-        reminder=reminder,
-        entries=entries,
-        zone=reminders.recipient_zone(user),
-        language=reminders.recipient_language(user),
-        now=NOW,
-    )
+    message = emails.build_digest(reminder=reminder, entries=entries, now=NOW)
     return reminder, message, message.alternatives[0][0]
 
 
@@ -164,7 +159,7 @@ def test_a_name_with_markup_is_escaped_in_the_html_greeting_only(user_factory, e
     user.save()
     _reminder, message, html = digest(user, entries)
     assert 'Hello Kim "K" <b> O\'Neil,' in message.body
-    assert "Hello Kim &#34;K&#34; &lt;b&gt; O&#39;Neil," in html
+    assert "Hello Kim &quot;K&quot; &lt;b&gt; O&#x27;Neil," in html
 
 
 def test_every_sentence_of_a_korean_digest_is_korean(ko_owner, entries):
@@ -205,20 +200,3 @@ def test_dates_use_the_recipients_zone_not_the_servers(en_owner, ko_owner, item_
     _r2, ko_message, _h2 = digest(ko_owner, [(item, ReminderKind.FOLLOW_UP)])
     assert "Last update: Dec. 6, 2026" in en_message.body
     assert "최근 갱신: 2026년 12월 7일" in ko_message.body
-
-
-def test_a_new_worker_process_compiles_the_templates_and_maps_the_urls_before_its_first_digest(
-    monkeypatch,
-):
-    from celery.signals import worker_process_init
-
-    emails.templates.cache_clear()
-    links._split_path.cache_clear()
-    worker_process_init.send(sender="test-worker")
-    assert links._split_path.cache_info().currsize == 2  # the item page and the one-click link
-
-    def no_reading(*_args):
-        raise AssertionError("a template was read again")
-
-    monkeypatch.setattr(emails.templates().loader, "get_source", no_reading)
-    assert emails.templates().get_template("digest.html.jinja").render is not None

@@ -3,7 +3,7 @@ and an SMTP server started here. Nothing is mocked.
 
 The worker uses the real clock, so these tests open the morning window to the whole day and count
 every day as a working day (through the worker's environment); the window, daylight-saving and
-holiday rules are tested with explicit times in test_reminders.py.
+holiday rules are tested with explicit times in tests/reminders/.
 """
 
 from __future__ import annotations
@@ -19,9 +19,10 @@ from tests.conftest import KR_CLEARANCES, US_CLEARANCES
 from tests.support.db import at_once, restore_role_groups
 from tests.support.processes import start_beat, start_worker
 from tests.support.smtp import SilentSmtp, SmtpSink
-from tracker import reminders, roles
-from tracker.models import Marking, Reminder, Status, SweepRun
-from tracker.tasks import send_reminders
+from tracker import roles
+from tracker.models import Marking, Reminder, ReminderState, Status, SweepRun
+from tracker.reminders.sweep import claim_digests, plan_digests, sweep
+from tracker.tasks import enqueue_sends, send_reminders
 
 pytestmark = [pytest.mark.worker, pytest.mark.timeout(120)]
 
@@ -87,7 +88,10 @@ def one_overdue_owner(user_factory, item_factory):
 
 
 def sweep_now() -> list[Reminder]:
-    return reminders.sweep(now=timezone.now()).claimed
+    """What beat's sweep task does: claim, then hand the rows to the workers."""
+    result = sweep(now=timezone.now())
+    enqueue_sends(result.to_send)
+    return list(Reminder.objects.filter(pk__in=result.claimed_ids).order_by("pk"))
 
 
 def test_each_owner_gets_exactly_one_digest_of_their_visible_items_once_a_day(
@@ -148,10 +152,11 @@ def test_two_sweeps_at_once_send_no_duplicates(
 
     def sweep_in_a_thread(barrier):
         now = timezone.now()
-        plans = reminders.plan_digests(now=now)
+        plans = plan_digests(now=now)
         barrier.wait(timeout=10)
         for plan in plans:
-            if reminders.claim_digest(plan=plan, now=now):
+            if ids := claim_digests(plans=[plan], now=now):
+                enqueue_sends(ids)
                 claimed.append(plan.recipient.pk)
 
     at_once(sweep_in_a_thread)
@@ -201,7 +206,7 @@ def test_smtp_answering_550_fails_the_row_after_one_attempt(
     time.sleep(1.5)  # longer than any retry backoff here: none may follow
     row.refresh_from_db()
     assert (row.attempts, row.last_error) == (1, "550 5.1.1 User unknown")
-    assert sink.messages == [] and reminders.reminder_counts()["failed"] == 1
+    assert sink.messages == [] and Reminder.objects.filter(state=ReminderState.FAILED).count() == 1
 
 
 def test_a_server_that_never_answers_fails_within_email_timeout_and_is_retried(

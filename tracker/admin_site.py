@@ -93,12 +93,11 @@ class TrackerAdminSite(admin.AdminSite):
         from django.db.models.functions import Cast
 
         from .models import ActionItem
+        from .releasability import visible_items
 
         item_type = ContentType.objects.get_for_model(ActionItem)
         visible = (
-            ActionItem.objects.visible_to(request.user)
-            .annotate(text_pk=Cast("pk", CharField()))
-            .values("text_pk")
+            visible_items(request.user).annotate(text_pk=Cast("pk", CharField())).values("text_pk")
         )
         return (
             super()

@@ -8,6 +8,22 @@ class TrackerConfig(AppConfig):
     verbose_name = _("Recommendations tracker")
     default_auto_field = "django.db.models.BigAutoField"
 
+    def ready(self) -> None:
+        # The dashboard's cached numbers are counted again after any write of an item or a
+        # timeline entry, whichever code made it (workflow, admin, import, seeding).
+        from django.db.models.signals import m2m_changed, post_delete, post_save
+
+        from .models import ActionItem, StatusUpdate
+        from .selectors import forget_dashboard_numbers
+
+        for model in (ActionItem, StatusUpdate):
+            post_save.connect(forget_dashboard_numbers, sender=model, dispatch_uid=f"dash-{model}")
+            post_delete.connect(forget_dashboard_numbers, sender=model, dispatch_uid=f"del-{model}")
+        for relation in (ActionItem.co_owners.through, ActionItem.partner_organizations.through):
+            m2m_changed.connect(
+                forget_dashboard_numbers, sender=relation, dispatch_uid=f"{relation}"
+            )
+
 
 class TrackerAdminConfig(admin_apps.AdminConfig):
     """Django's admin with the tracker's site: two-factor for staff, and the demo notice."""

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from . import selectors
 from .models import ActionItem, Profile, new_calendar_token
+from .releasability import visible_items
 from .workflow import is_coordinator
 
 UID_DOMAIN = "recommendations-tracker"
@@ -39,7 +40,7 @@ def reset_token(*, profile: Profile) -> str:
 def feed_items(*, user) -> QuerySet:
     """Open items with a due date that the user may see: their own, or every one for a
     coordinator."""
-    items = ActionItem.objects.visible_to(user).open().filter(due_date__isnull=False)
+    items = visible_items(user).open().filter(due_date__isnull=False)
     if not is_coordinator(user):
         items = selectors.my_items(items, user=user)
     return items.select_related("lead_organization").order_by("due_date", "key")

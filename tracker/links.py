@@ -4,12 +4,12 @@ A link carries a signed token bound to one recipient, one item and one action, w
 was issued. A GET only shows a confirmation page, so mail scanners that follow links change
 nothing; the POST from that page acts once (the token's hash is stored) as the recipient,
 through workflow.py. Tampered, expired, reused and other people's links say so and change nothing.
+The page itself is tracker/views/links.py.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hashlib
 from dataclasses import dataclass
 
@@ -17,12 +17,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
 from django.db import IntegrityError, transaction
-from django.shortcuts import render
-from django.urls import get_script_prefix, get_urlconf, reverse
-from django.utils import timezone, translation
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
 
 from . import workflow
 from .models import ActionItem, UsedLink
@@ -39,21 +35,6 @@ ACTIONS = {
 CLOCK_SKEW = dt.timedelta(minutes=5)
 
 
-def _path_around(name: str, kwarg: str) -> tuple[str, str]:
-    """The path of URL `name` before and after its one argument: the argument is a slug or a
-    signed token, which reverse() would leave unquoted anyway."""
-    return _split_path(name, kwarg, get_script_prefix(), get_urlconf())
-
-
-@functools.lru_cache(maxsize=64)
-def _split_path(name: str, kwarg: str, _prefix: str, _urlconf) -> tuple[str, str]:
-    # Once per URL, script prefix and URLconf: what reverse() depends on here (no
-    # i18n_patterns), so a worker reverses each kind of digest URL once.
-    marker = "0arg0"
-    head, _marker, tail = reverse(name, kwargs={kwarg: marker}).partition(marker)
-    return head, tail
-
-
 def item_url(item: ActionItem) -> str:
     """The item page (behind the login)."""
     return settings.SITE_URL + reverse("tracker:item_detail", kwargs={"key": item.key})
@@ -67,13 +48,11 @@ def make_token(
 
 
 class DigestLinks:
-    """The URLs in one digest: one signer and one reverse() per kind of URL for all its links."""
+    """The URLs in one digest, all signed by one signer for its recipient."""
 
     def __init__(self, *, recipient_id: int, now: dt.datetime):
         self.recipient_id, self.now = recipient_id, now
         self._signer = signing.Signer(salt=SALT)
-        self._link = _path_around("tracker:reminder-link", "token")
-        self._item = _path_around("tracker:item_detail", "key")
 
     def action(self, *, item_id: int, action: str) -> str:
         token = make_token(
@@ -83,11 +62,11 @@ class DigestLinks:
             now=self.now,
             signer=self._signer,
         )
-        return settings.SITE_URL + self._link[0] + token + self._link[1]
+        return settings.SITE_URL + reverse("tracker:reminder-link", kwargs={"token": token})
 
     def item(self, item: ActionItem) -> str:
         """The item page (behind the login)."""
-        return settings.SITE_URL + self._item[0] + item.key + self._item[1]
+        return item_url(item)
 
 
 class LinkRefused(Exception):
@@ -163,37 +142,3 @@ def use_link(*, link: Link, now: dt.datetime) -> str:
         raise LinkRefused(_("This link has already been used; it works once."), 410) from exc
     except workflow.WorkflowError as exc:
         raise LinkRefused(str(exc), 409) from exc
-
-
-def _language(request, link: Link | None) -> str:
-    if link is not None and not request.user.is_authenticated:
-        profile = getattr(link.recipient, "profile", None)
-        if profile is not None:
-            return profile.language
-    return translation.get_language()
-
-
-@never_cache
-@require_http_methods(["GET", "HEAD", "POST"])
-def reminder_link(request, token: str):
-    now = timezone.now()
-    link = None
-    try:
-        link = read_link(token=token, now=now)
-        if request.user.is_authenticated and request.user.pk != link.recipient.pk:
-            raise LinkRefused(_("This link was sent to someone else."), 403)
-        with translation.override(_language(request, link)):
-            if request.method != "POST":
-                context = {
-                    "link": link,
-                    "question": ACTIONS[link.action],
-                    "item_url": item_url(link.item),
-                }
-                return render(request, "tracker/links/confirm.html", context)
-            done = use_link(link=link, now=now)
-            context = {"link": link, "message": done, "item_url": item_url(link.item)}
-            return render(request, "tracker/links/done.html", context)
-    except LinkRefused as refused:
-        with translation.override(_language(request, link)):
-            context = {"message": refused.message}
-            return render(request, "tracker/links/refused.html", context, status=refused.status)

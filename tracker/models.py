@@ -142,17 +142,28 @@ class Organization(models.Model):
 
 def overdue_q(today: dt.date, prefix: str = "") -> Q:
     """Overdue: still open, and due before `today`. The one definition pages, admin and
-    reminders share."""
+    reminders share (ActionItem.is_overdue says the same of one item)."""
     return Q(**{f"{prefix}status__in": OPEN_STATUSES, f"{prefix}due_date__lt": today})
 
 
+def local_day_end(day: dt.date, zone: dt.tzinfo) -> dt.datetime:
+    """When local `day` ends in `zone`: the first moment of the next local day."""
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+
+
+def follow_up_due_q(day: dt.date, zone: dt.tzinfo, prefix: str = "") -> Q:
+    """Follow-up due on local `day`: still open, and its next follow-up falls on that day or
+    before. The one definition pages, admin and reminders share (ActionItem.is_follow_up_due
+    says the same of one item)."""
+    return Q(
+        **{
+            f"{prefix}status__in": OPEN_STATUSES,
+            f"{prefix}next_follow_up_at__lt": local_day_end(day, zone),
+        }
+    )
+
+
 class ActionItemQuerySet(models.QuerySet):
-    def visible_to(self, user) -> ActionItemQuerySet:
-        """Only the items the user's releasability markings allow (see releasability.py)."""
-        from .releasability import visible_filter
-
-        return self.filter(visible_filter(user))
-
     def open(self) -> ActionItemQuerySet:
         return self.filter(status__in=OPEN_STATUSES)
 
@@ -162,6 +173,10 @@ class ActionItemQuerySet(models.QuerySet):
     def overdue(self, today: dt.date) -> ActionItemQuerySet:
         """Open items whose due date is before `today` (the viewer's local date)."""
         return self.filter(overdue_q(today))
+
+    def follow_up_due(self, day: dt.date, zone: dt.tzinfo) -> ActionItemQuerySet:
+        """Open items whose next follow-up falls on local `day` or before."""
+        return self.filter(follow_up_due_q(day, zone))
 
 
 class ActionItem(BilingualTitleMixin, models.Model):
@@ -275,6 +290,16 @@ class ActionItem(BilingualTitleMixin, models.Model):
 
     def is_overdue(self, today: dt.date) -> bool:
         return self.is_open and self.due_date is not None and self.due_date < today
+
+    def follow_up_day(self, zone: dt.tzinfo) -> dt.date | None:
+        """The local day of the next follow-up; None when none is planned (a closed item)."""
+        if self.next_follow_up_at is None:
+            return None
+        return self.next_follow_up_at.astimezone(zone).date()
+
+    def is_follow_up_due(self, day: dt.date, zone: dt.tzinfo) -> bool:
+        follow_up = self.follow_up_day(zone)
+        return self.is_open and follow_up is not None and follow_up <= day
 
     def owner_ids(self, co_owner_ids: set[int] | None = None) -> set[int]:
         """The owner's and co-owners' ids; `co_owner_ids` if the caller read them already

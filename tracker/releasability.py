@@ -8,9 +8,9 @@ tracker does not know counts as the most restrictive: nobody but a superuser see
 
 from __future__ import annotations
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
-from .models import Marking
+from .models import ActionItem, Marking
 
 
 def cleared_markings(user) -> frozenset[str] | None:
@@ -49,3 +49,10 @@ def visible_filter(user, prefix: str = "") -> Q:
     if not allowed:
         return Q(**{f"{prefix}pk__in": []})
     return Q(**{f"{prefix}marking__in": sorted(allowed)})
+
+
+def visible_items(user, items: QuerySet[ActionItem] | None = None) -> QuerySet[ActionItem]:
+    """The items (all of them, or those of `items`) that `user` may see: every page, export,
+    feed, admin view and email starts from here or from visible_filter."""
+    items = ActionItem.objects.all() if items is None else items
+    return items.filter(visible_filter(user))

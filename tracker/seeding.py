@@ -26,7 +26,7 @@ from .models import (
     Source,
     Theme,
 )
-from .workflow import next_follow_up
+from .workflow import start_follow_up
 
 MAX_FILE_BYTES = 2_000_000
 MAX_EXCERPT_WORDS = 25
@@ -533,7 +533,7 @@ def _load_file(seed: SeedFile, result: LoadResult, now: dt.datetime) -> None:
         values = _item_values(item, source=source, themes=themes, orgs=orgs)
         obj, created = _upsert(ActionItem, {"key": item["key"]}, values, result, "items")
         if created:
-            obj.next_follow_up_at = next_follow_up(item=obj, now=now)
+            start_follow_up(item=obj, now=now)
             obj.save(update_fields=["next_follow_up_at"])
         partners = {orgs[key].pk for key in item.get("partners") or []}
         if set(obj.partner_organizations.values_list("pk", flat=True)) != partners:

@@ -1,12 +1,12 @@
 from django.urls import path
 
-from . import links, views
+from . import views
 
 app_name = "tracker"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
-    path("r/<str:token>/", links.reminder_link, name="reminder-link"),
+    path("r/<str:token>/", views.reminder_link, name="reminder-link"),
     path("items/", views.item_list, name="item_list"),
     path("items/export.csv", views.item_export, name="item_export"),
     path("items/<slug:key>/", views.item_detail, name="item_detail"),

@@ -97,6 +97,15 @@ def next_follow_up(*, item: ActionItem, now: dt.datetime) -> dt.datetime | None:
     return due
 
 
+def start_follow_up(*, item: ActionItem, now: dt.datetime) -> None:
+    """A new open item's first follow-up: a cadence after it is made (the caller saves it).
+
+    Every open item has a next follow-up time; "follow-up due" (models.follow_up_due_q) and the
+    reminders read only that field."""
+    if item.next_follow_up_at is None:
+        item.next_follow_up_at = next_follow_up(item=item, now=now)
+
+
 def clearance_problem(*, users, item: ActionItem) -> str | None:
     """Why some of `users` cannot own or co-own `item` (not cleared for its marking), or None."""
     blocked = [user.get_username() for user in users if not can_see(user, item)]

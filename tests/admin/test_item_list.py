@@ -91,7 +91,7 @@ def test_theme_source_and_owner_filters_are_offered(
     response = as_coordinator.get(CHANGELIST)
     titles = {str(spec.title) for spec in response.context["cl"].filter_specs}
     assert {"theme", "source", "lead organization", "owner", "country"} <= titles
-    assert {"overdue", "due soon", "releasability", "status"} <= titles
+    assert {"overdue", "due within", "releasability", "status"} <= titles
     owned = as_coordinator.get(f"{CHANGELIST}?owner__id__exact={coordinator.pk}")
     assert keys_listed(owned) == {"owned"}
 

@@ -21,7 +21,7 @@ def test_the_summary_counts_only_what_the_reader_may_see(client, world):
     numbers = dashboard(client, world.reader).context["numbers"]
     assert (numbers.total, numbers.open, numbers.overdue_count) == (2, 1, 1)
     numbers = dashboard(client, world.us_reader).context["numbers"]
-    assert (numbers.total, numbers.open, numbers.due_soon_count) == (3, 2, 1)
+    assert (numbers.total, numbers.open, numbers.coming_up_count) == (3, 2, 1)
 
 
 def test_the_theme_and_organization_charts_count_items_by_status(client, world, kr_org):

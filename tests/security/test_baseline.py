@@ -20,10 +20,11 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.support.exits import every_path
 from tests.support.leaks import SUPERUSER, objects_for
+from tests.support.reminders import deliver, swept
 from tests.support.smtp import SmtpSink
 from tests.support.state import database_state
 from tests.test_delivery import use_smtp
-from tracker import delivery, reminders, roles
+from tracker import roles
 
 ROOT = Path(__file__).resolve().parents[2]
 SEND_AT = dt.datetime(2026, 12, 7, 14, 30, tzinfo=dt.UTC)  # Monday, 09:30 in New York
@@ -136,8 +137,8 @@ def test_crlf_in_a_name_or_title_adds_no_header_to_a_digest(sink, user_factory, 
     owner.first_name, owner.last_name = "Eve" + INJECTION, "Doe" + INJECTION
     owner.save()
     item_factory("late", owner=owner, title_en="Plan" + INJECTION, due_date=dt.date(2026, 12, 4))
-    (row,) = reminders.sweep(now=SEND_AT, enqueue=False).claimed
-    assert delivery.deliver(reminder_id=row.pk, now=SEND_AT).state == "sent"
+    (row,) = swept(SEND_AT)
+    assert deliver(row.pk, SEND_AT).state == "sent"
     (message,) = sink.wait_for(1)
     assert sink.envelopes == [("tracker@localhost", ["owner@example.org"])]
     assert message["Bcc"] is None and message["X-Injected"] is None
@@ -149,8 +150,8 @@ def test_an_address_with_crlf_is_never_sent_to(sink, user_factory, item_factory)
     owner = user_factory("owner", role=roles.OWNERS)
     User.objects.filter(pk=owner.pk).update(email="owner@example.org" + INJECTION)
     item_factory("late", owner=owner, due_date=dt.date(2026, 12, 4))
-    (row,) = reminders.sweep(now=SEND_AT, enqueue=False).claimed
-    outcome = delivery.deliver(reminder_id=row.pk, now=SEND_AT)
+    (row,) = swept(SEND_AT)
+    outcome = deliver(row.pk, SEND_AT)
     assert outcome.state != "sent"
     assert sink.envelopes == [] and sink.messages == []
 

@@ -38,7 +38,7 @@ from tests.support.leaks import (
     objects_for,
     response_text,
 )
-from tracker import delivery, reminders
+from tests.support.reminders import deliver, swept
 from tracker.models import ActionItem, Marking, Reminder
 
 # Opening every admin page also opens pages of other apps' models, which warn about themselves.
@@ -181,10 +181,10 @@ def _sent_digests(world: LeakWorld, matrix: Matrix) -> None:
     """Each user's pending digest (holding every item), then the sweeps' own digests, sent."""
     mail.outbox.clear()
     for reminder in world.reminders.values():
-        delivery.deliver(reminder_id=reminder.pk, now=world.now)
+        deliver(reminder.pk, world.now)
     for now in SWEEP_TIMES:
-        for claimed in reminders.sweep(now=now, enqueue=False).claimed:
-            delivery.deliver(reminder_id=claimed.pk, now=now)
+        for claimed in swept(now):
+            deliver(claimed.pk, now)
     by_address = {user.email: name for name, user in world.users.items()}
     for message in mail.outbox:
         (address,) = message.to

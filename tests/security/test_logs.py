@@ -38,9 +38,10 @@ from tests.support.processes import ROOT, child_env, start_worker
 from tests.support.smtp import SmtpSink, free_port
 from tests.test_reminders_e2e import ANY_TIME
 from tests.test_seeding import GOOD
-from tracker import links, reminders
+from tracker import links
 from tracker.models import Marking, Profile, Reminder
-from tracker.tasks import send_reminder
+from tracker.reminders.sweep import sweep
+from tracker.tasks import send_reminders
 
 pytestmark = [pytest.mark.worker, pytest.mark.timeout(180)]
 
@@ -174,10 +175,10 @@ def _digests(world, tmp_path: Path, celery_queue: str, worker_logs: list[Path]) 
         worker = start_worker(tmp_path, celery_queue, EMAIL_URL=sink.url, **ANY_TIME)
         worker_logs.append(worker.log)
         try:
-            reminders.sweep(now=timezone.now())
+            sweep(now=timezone.now())
             pending = [r.pk for r in world.reminders.values()]
             for pk in pending:
-                send_reminder.delay(pk)
+                send_reminders.delay([pk])
             deadline = time.monotonic() + 60
             while Reminder.objects.filter(pk__in=pending, state="pending").exists():
                 assert time.monotonic() < deadline, worker.text()[-3000:]

@@ -30,7 +30,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.conftest import KR_CLEARANCES, US_CLEARANCES, make_user
 from tests.support.exits import Objects
-from tracker import links, reminders, roles, workflow
+from tracker import links, roles, workflow
 from tracker.models import (
     ActionItem,
     Country,
@@ -43,6 +43,7 @@ from tracker.models import (
     Status,
     Theme,
 )
+from tracker.reminders.sweep import new_message_id
 
 # marking -> (English word, Korean word), found only in that item's title, summary, excerpt and
 # timeline notes.
@@ -167,7 +168,7 @@ def _pending_digests(users, items, *, orgs, now) -> dict[str, Reminder]:
             recipient=user,
             local_date=dt.date(2026, 1, 5),
             created_at=now,
-            message_id=reminders.new_message_id(),
+            message_id=new_message_id(),
         )
         kind = ReminderKind.ESCALATION if user.pk in coordinators else ReminderKind.OVERDUE
         ReminderItem.objects.bulk_create(

@@ -16,8 +16,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from tracker import reminders, workflow
+from tracker import workflow
 from tracker.models import ActionItem
+from tracker.reminders.manual import send_now
+from tracker.tasks import enqueue_sends
 
 from .forms import (
     AdminChangeStatusForm,
@@ -175,9 +177,10 @@ def send_reminder_now(modeladmin, request, queryset):
             title=_("Send a reminder now"),
             form=AdminConfirmForm(),
         )
-    result = reminders.send_now(
+    result = send_now(
         item_ids=list(queryset.values_list("pk", flat=True)), by=request.user, now=timezone.now()
     )
+    enqueue_sends(result.reminder_ids)
     done = ngettext("%(count)d reminder sent.", "%(count)d reminders sent.", result.sent) % {
         "count": result.sent
     }

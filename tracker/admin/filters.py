@@ -11,8 +11,11 @@ from django.utils.translation import gettext_lazy as _
 
 from tracker.admin_site import is_key
 from tracker.models import CLOSED_STATUSES, OPEN_STATUSES, Status, overdue_q
+from tracker.selectors import due_within
 
-DUE_SOON_WINDOWS = (7, 14, 30)
+# "Due within N days": the admin's own choices (not the digests' 7- and 1-day due-soon marks,
+# nor the dashboard's 30 days).
+DUE_WITHIN_DAYS = (7, 14, 30)
 
 
 class StatusGroupFilter(admin.SimpleListFilter):
@@ -35,9 +38,9 @@ class StatusGroupFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         value = self.value()
         if value == "open":
-            return queryset.filter(status__in=OPEN_STATUSES)
+            return queryset.open()
         if value == "closed":
-            return queryset.filter(status__in=CLOSED_STATUSES)
+            return queryset.closed()
         if value in Status.values:
             return queryset.filter(status=value)
         return queryset
@@ -59,21 +62,19 @@ class OverdueFilter(admin.SimpleListFilter):
         return queryset
 
 
-class DueSoonFilter(admin.SimpleListFilter):
+class DueWithinFilter(admin.SimpleListFilter):
     """Open items due from today to N days ahead (overdue ones have their own filter)."""
 
-    title = _("due soon")
+    title = _("due within")
     parameter_name = "due_within"
 
     def lookups(self, request, model_admin):
-        return [(str(days), _("Within %(n)d days") % {"n": days}) for days in DUE_SOON_WINDOWS]
+        return [(str(days), _("Within %(n)d days") % {"n": days}) for days in DUE_WITHIN_DAYS]
 
     def queryset(self, request, queryset):
-        if self.value() not in {str(days) for days in DUE_SOON_WINDOWS}:
+        if self.value() not in {str(days) for days in DUE_WITHIN_DAYS}:
             return queryset
-        today = timezone.localdate()
-        until = today + dt.timedelta(days=int(self.value()))
-        return queryset.filter(status__in=OPEN_STATUSES, due_date__gte=today, due_date__lte=until)
+        return due_within(queryset, today=timezone.localdate(), days=int(self.value()))
 
 
 class DueDateFilter(admin.SimpleListFilter):

@@ -15,13 +15,14 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 from import_export.forms import ImportForm
 
 from tracker import workflow
 from tracker.models import ActionItem, Organization, Source, Theme
-from tracker.releasability import can_see, may_see_marking, visible_filter
+from tracker.releasability import can_see, may_see_marking, visible_filter, visible_items
 
 from .forms import ITEM_FIELDS, marking_error
 
@@ -111,7 +112,7 @@ class ActionItemResource(resources.ModelResource):
     # --- export -----------------------------------------------------------------------------
 
     def get_queryset(self) -> QuerySet:
-        return ActionItem.objects.visible_to(self.user)
+        return visible_items(self.user)
 
     def filter_export(self, queryset, **kwargs):
         """Releasability, whichever path built the queryset (admin, action or a script)."""
@@ -183,6 +184,7 @@ class ActionItemResource(resources.ModelResource):
 
     def save_instance(self, instance, is_create, row, **kwargs):
         if is_create:
+            workflow.start_follow_up(item=instance, now=timezone.now())
             return super().save_instance(instance, is_create, row, **kwargs)
         try:
             workflow.save_edit(item=instance, by=self.user, expected_version=_row_version(row))

@@ -12,7 +12,7 @@ from django.utils import formats, timezone
 from simple_history.models import DeletedObject
 from simple_history.utils import get_m2m_reverse_field_name
 
-from tracker import reminders, workflow
+from tracker import selectors, workflow
 from tracker.models import ActionItem
 
 from .forms import AdminStatusUpdateForm
@@ -91,5 +91,5 @@ def item_page_context(request, item: ActionItem, *, site_name: str) -> dict:
         if workflow.is_coordinator(user)
         else None,
         "field_history": field_history(item),
-        "reminder_entries": reminders.item_reminder_log(item=item, limit=REMINDERS_SHOWN),
+        "reminder_entries": selectors.item_reminder_log(item=item, limit=REMINDERS_SHOWN),
     }

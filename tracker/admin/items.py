@@ -8,7 +8,6 @@ a 404 at every URL. Every change goes through workflow.py.
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.core.exceptions import PermissionDenied
@@ -25,12 +24,11 @@ from import_export.formats.base_formats import CSV
 from tracker import workflow
 from tracker.models import ActionItem
 from tracker.releasability import visible_filter
-from tracker.views.common import CachedCountPaginator
 
 from . import actions
 from .filters import (
     DueDateFilter,
-    DueSoonFilter,
+    DueWithinFilter,
     FewRelatedOnlyFilter,
     OverdueFilter,
     StatusGroupFilter,
@@ -40,7 +38,6 @@ from .forms import AdminActionItemForm, AdminStatusUpdateForm
 from .guards import CheckedHistoryAdmin, KeyCheckedRelations
 from .imports import ActionItemResource, SizedImportForm, read_error
 from .item_page import item_page_context
-from .list_cache import cached_list_page
 
 # Set by the workflow (updates, snooze, reassignment), never typed in the form.
 WORKFLOW_FIELDS = ("status", "owner", "last_update_at", "next_follow_up_at", "snoozed_until")
@@ -87,7 +84,7 @@ class ActionItemAdmin(KeyCheckedRelations, ImportMixin, ExportActionMixin, Check
         ("owner", FewRelatedOnlyFilter),
         "lead_organization__country",
         OverdueFilter,
-        DueSoonFilter,
+        DueWithinFilter,
         DueDateFilter,
         ("marking", ReleasabilityFilter),
     ]
@@ -104,11 +101,9 @@ class ActionItemAdmin(KeyCheckedRelations, ImportMixin, ExportActionMixin, Check
     ]
     search_help_text = gettext_lazy("Key, titles, summaries and organization names.")
     autocomplete_fields = ["owner", "co_owners", "lead_organization", "partner_organizations"]
-    # The paginator's count of the filtered rows is the only count: never the whole table's;
-    # it is kept until an item changes. 50 rows a page, like the status pages' list: rendering
-    # the rows is most of an uncached page's time. (No date hierarchy: see DueDateFilter.)
+    # The paginator's count of the filtered rows is the only count: never the whole table's.
+    # 50 rows a page, like the status pages' list. (No date hierarchy: see DueDateFilter.)
     show_full_result_count = False
-    paginator = CachedCountPaginator
     list_per_page = 50
     list_max_show_all = 200
     actions = [
@@ -202,22 +197,6 @@ class ActionItemAdmin(KeyCheckedRelations, ImportMixin, ExportActionMixin, Check
 
     # --- the list -----------------------------------------------------------------------------
 
-    def changelist_view(self, request, extra_context=None):
-        return cached_list_page(
-            request, lambda: super(ActionItemAdmin, self).changelist_view(request, extra_context)
-        )
-
-    def action_checkbox(self, obj):
-        """Django's row checkbox, written directly: rendering it as a form widget (through the
-        template engine, once a row) took a third of the list's rendering."""
-        label = format_html(_("Select this object for an action - {}"), str(obj))
-        return format_html(
-            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
-            helpers.ACTION_CHECKBOX_NAME,
-            obj.pk,
-            label,
-        )
-
     @admin.display(description=gettext_lazy("title"), ordering="title_en")
     def title_column(self, item: ActionItem) -> str:
         return item.title  # in the active language: the profile's, or the switcher's
@@ -239,6 +218,7 @@ class ActionItemAdmin(KeyCheckedRelations, ImportMixin, ExportActionMixin, Check
 
     def save_model(self, request, obj, form, change):
         if not change:
+            workflow.start_follow_up(item=obj, now=timezone.now())
             super().save_model(request, obj, form, change)
             return
         obj._history_user = request.user

@@ -11,9 +11,11 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from tracker import reminders, workflow
+from tracker import workflow
 from tracker.models import Reminder, ReminderItem, ReminderKind, ReminderState
 from tracker.releasability import visible_filter
+from tracker.reminders.manual import retry_failed as retry_rows
+from tracker.tasks import enqueue_sends
 
 from .filters import FewRelatedOnlyFilter
 
@@ -34,7 +36,9 @@ class KindFilter(admin.SimpleListFilter):
 @admin.action(description=gettext_lazy("Retry failed reminders"), permissions=["retry"])
 def retry_failed(modeladmin, request, queryset):
     failed = list(queryset.filter(state=ReminderState.FAILED).values_list("pk", flat=True))
-    queued = reminders.retry_failed(reminder_ids=failed, now=timezone.now())
+    queued_ids = retry_rows(reminder_ids=failed, now=timezone.now())
+    enqueue_sends(queued_ids)
+    queued = len(queued_ids)
     text = ngettext(
         "%(count)d failed reminder queued again.",
         "%(count)d failed reminders queued again.",

@@ -5,6 +5,7 @@ from .calendar import calendar_feed, calendar_page, calendar_reset
 from .dashboard import dashboard
 from .item import item_detail, item_on_track, item_snooze, item_status, item_update
 from .items import item_export, item_list
+from .links import reminder_link
 from .mine import my_items
 
 __all__ = [
@@ -20,4 +21,5 @@ __all__ = [
     "item_status",
     "item_update",
     "my_items",
+    "reminder_link",
 ]

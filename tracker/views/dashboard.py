@@ -6,15 +6,13 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 
 from .. import charts, selectors
 from ..models import OPEN_STATUSES, Organization, StatusUpdate, Theme
 from ..releasability import visible_filter
-from .common import cached_render, visible_items
+from .common import visible_items
 
 # A coordinator reads a dozen bars, not hundreds; the rest are one link away.
 THEMES_SHOWN = 12
@@ -67,11 +65,11 @@ def _org_rows(numbers: selectors.DashboardNumbers, orgs: list[Organization]) -> 
     )
 
 
-def _context(request, *, now, stamp, themes, orgs) -> dict:
-    numbers = selectors.dashboard_numbers(user=request.user, now=now, stamp=stamp)
+def _context(request, *, now) -> dict:
+    numbers = selectors.dashboard_numbers(user=request.user, now=now)
     items = visible_items(request).select_related("lead_organization", "owner")
     # Ids come from the cache; the rows are read fresh and through releasability again.
-    listed = {i.pk: i for i in items.filter(pk__in=numbers.overdue_ids + numbers.due_soon_ids)}
+    listed = {i.pk: i for i in items.filter(pk__in=numbers.overdue_ids + numbers.coming_up_ids)}
     updates = (
         StatusUpdate.objects.filter(pk__in=numbers.recent_update_ids)
         .filter(visible_filter(request.user, prefix="item__"))
@@ -79,7 +77,11 @@ def _context(request, *, now, stamp, themes, orgs) -> dict:
         .order_by("-created_at", "-id")
     )
     series = numbers.closed_per_month
-    themes, more_themes = shown_themes(themes, numbers.by_theme)
+    themes = Theme.objects.select_related("source").order_by(
+        "-source__date", "source__key", "order", "key"
+    )
+    themes, more_themes = shown_themes(list(themes), numbers.by_theme)
+    orgs = Organization.objects.filter(pk__in=numbers.by_org)
     return {
         "numbers": numbers,
         "today": timezone.localdate(now),
@@ -88,7 +90,7 @@ def _context(request, *, now, stamp, themes, orgs) -> dict:
         "more_themes": more_themes,
         "org_rows": _org_rows(numbers, orgs),
         "overdue": [listed[i] for i in numbers.overdue_ids if i in listed],
-        "due_soon": [listed[i] for i in numbers.due_soon_ids if i in listed],
+        "coming_up": [listed[i] for i in numbers.coming_up_ids if i in listed],
         "updates": updates,
         "month_bars": charts.month_bars(series),
         "month_chart_width": charts.month_chart_width(series),
@@ -101,46 +103,12 @@ def _context(request, *, now, stamp, themes, orgs) -> dict:
         "links": {
             "overdue": _list_href(overdue="on", sort="due"),
             "blocked": _list_href(status="blocked"),
-            "open": _list_href(status=["not_started", "in_progress", "blocked"]),
+            "open": _list_href(status=list(OPEN_STATUSES)),
         },
+        "reminders": selectors.reminder_counts(user=request.user),
     }
-
-
-def _named(names: tuple) -> tuple[list[Theme], list[Organization]]:
-    """Themes (in report order) and organizations built from selectors.names(): what the
-    charts read of them, without reading the tables a second time."""
-    themes, sources, orgs = names
-    report = {pk: (date, key) for pk, key, date, _en, _ko in sources}
-    built = [
-        Theme(pk=pk, title_en=en, title_ko=ko, source_id=source, order=order, key=key)
-        for pk, en, ko, source, order, key in themes
-    ]
-    built.sort(key=lambda t: (*report[t.source_id], t.order, t.key))
-    return built, [Organization(pk=pk, key=key, name_en=en, name_ko=ko) for pk, key, en, ko in orgs]
 
 
 @login_required
 def dashboard(request):
-    now = timezone.now()
-    stamp = selectors.change_stamp()
-    # Names are read on every request (plain tuples of small tables) so a renamed theme or
-    # organization shows at once, even while the items have not changed.
-    names = selectors.names()
-
-    def render_parts() -> tuple[str, str]:
-        themes, orgs = _named(names)
-        context = _context(request, now=now, stamp=stamp, themes=themes, orgs=orgs)
-        return (
-            render_to_string("tracker/includes/dashboard_cards.html", context),
-            render_to_string("tracker/includes/dashboard_body.html", context),
-        )
-
-    cards, body = cached_render(
-        request, parts=("dashboard-html", names), stamp=stamp, render=render_parts
-    )
-    context = {
-        "cards": mark_safe(cards),  # noqa: S308 -- our own templates' output, escaped there
-        "body": mark_safe(body),  # noqa: S308
-        "reminders": selectors.reminder_counts(user=request.user),
-    }
-    return render(request, "tracker/dashboard.html", context)
+    return render(request, "tracker/dashboard.html", _context(request, now=timezone.now()))

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
 from django.shortcuts import render
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from django.utils.safestring import mark_safe
 
-from .. import selectors
 from ..exports import csv_lines
 from ..filters import SELECTS, ItemFilter, clean_params
-from .common import PER_PAGE, CachedCountPaginator, cached_render, item_url, visible_items
+from .common import PER_PAGE, item_url, visible_items
 
 
 def _filterset(request) -> ItemFilter:
@@ -23,12 +21,12 @@ def _filterset(request) -> ItemFilter:
     )
 
 
-def _list_content(request) -> str:
-    """The list page's content: filter form, count, rows and pages (no per-user parts)."""
+@login_required
+def item_list(request):
     filterset = _filterset(request)
     controls = filterset.controls()
     items = filterset.sorted_qs().select_related("theme", "lead_organization", "owner")
-    page = CachedCountPaginator(items, PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(items, PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "controls": controls,
         "selects": [(name, controls[name]) for name in SELECTS],
@@ -38,19 +36,6 @@ def _list_content(request) -> str:
         "items": list(page.object_list),
         "today": timezone.localdate(),
     }
-    return render_to_string("tracker/includes/item_list_content.html", context, request=request)
-
-
-@login_required
-def item_list(request):
-    content = cached_render(
-        request,
-        parts=("list-html", request.GET.urlencode(), selectors.names()),
-        stamp=selectors.change_stamp(),
-        render=lambda: _list_content(request),
-    )
-    # Our own template's output, escaped there.
-    context = {"content": mark_safe(content)}  # noqa: S308
     return render(request, "tracker/item_list.html", context)
 
 

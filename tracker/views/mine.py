@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db.models import BooleanField, Case, F, IntegerField, Value, When
 from django.shortcuts import render
 from django.utils import timezone
 
 from .. import selectors
 from ..models import OPEN_STATUSES
-from .common import PER_PAGE, CachedCountPaginator, visible_items
+from .common import PER_PAGE, visible_items
 
 
 @login_required
@@ -34,7 +35,7 @@ def my_items(request):
             "-needs", "closed", F("next_follow_up_at").asc(nulls_last=True), "due_date", "key"
         )
     )
-    page = CachedCountPaginator(items, PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(items, PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "page": page,
         "items": list(page.object_list),

@@ -1,4 +1,4 @@
-"""Run the reminder sweep and send the digests synchronously, one line per recipient."""
+"""Run the reminder sweep and send the digests here, without Celery, one line per recipient."""
 
 from __future__ import annotations
 
@@ -7,7 +7,10 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from tracker import delivery, reminders
+from tracker import delivery
+from tracker.models import Reminder
+from tracker.reminders.sweep import plan_digests, sweep
+from tracker.tasks import batches
 
 
 def parse_now(value: str) -> dt.datetime:
@@ -28,6 +31,15 @@ def _who(user) -> str:
     return f"{user.get_username()} <{user.email or '-'}>"
 
 
+def _status(outcome: delivery.Outcome) -> str:
+    if outcome.state == "sent":
+        return "sent"
+    if outcome.state in ("failed", "pending"):
+        later = " (will be retried)" if outcome.state == "pending" else ""
+        return f"failed{later}: {outcome.detail}"
+    return f"skipped: {outcome.detail}"
+
+
 class Command(BaseCommand):
     help = (
         "Claim the reminder digests due now (or at --now) and send them here, without Celery. "
@@ -45,29 +57,18 @@ class Command(BaseCommand):
     def handle(self, *args, dry_run: bool, now: str | None, **options) -> None:
         when = parse_now(now) if now else timezone.now()
         if dry_run:
-            for plan in reminders.plan_digests(now=when):
+            for plan in plan_digests(now=when):
                 self.stdout.write(
                     f"{_who(plan.recipient)}: {len(plan.entries)} item(s): skipped (dry run)"
                 )
             return
-        result = reminders.sweep(now=when, enqueue=False)
-        ids = [*result.claimed_ids, *result.requeued]
-        for chunk in reminders.batches(ids):  # as the workers do: one connection a batch
+        ids = sweep(now=when).to_send
+        for chunk in batches(ids):  # as the workers do: one connection a batch
             batch = delivery.deliver_batch(reminder_ids=chunk, now=when)
             for reminder_id in chunk:
                 self.stdout.write(self._line(reminder_id, batch.outcomes[reminder_id]))
 
     def _line(self, reminder_id: int, outcome: delivery.Outcome) -> str:
-        from tracker.models import Reminder
-
         reminder = Reminder.objects.select_related("recipient").get(pk=reminder_id)
         count = outcome.items or reminder.entries.count()
-        state = outcome.state
-        if state == "sent":
-            status = "sent"
-        elif state in ("failed", "pending"):
-            later = " (will be retried)" if state == "pending" else ""
-            status = f"failed{later}: {outcome.detail}"
-        else:
-            status = f"skipped: {outcome.detail}"
-        return f"{_who(reminder.recipient)}: {count} item(s): {status}"
+        return f"{_who(reminder.recipient)}: {count} item(s): {_status(outcome)}"

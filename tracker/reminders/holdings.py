@@ -1,0 +1,78 @@
+"""What the policy reads of the database, for the sweep and for delivery alike: the items with the
+fields the rules and the digest use, who holds which role on them, and when each recipient was
+last reminded of each. A constant number of queries, whatever the number of items."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from django.db.models import F, Max, QuerySet
+
+from tracker.models import ActionItem, ReminderItem, ReminderState
+
+from .policy import Holding, roles_on
+
+# What the rules and the digest read of an item; the long texts (summaries, excerpts) stay out.
+ITEM_FIELDS = (
+    "key",
+    "title_en",
+    "title_ko",
+    "status",
+    "marking",
+    "due_date",
+    "cadence_days",
+    "last_update_at",
+    "next_follow_up_at",
+    "snoozed_until",
+    "owner_id",
+)
+
+
+def load_items(items: QuerySet) -> dict[int, ActionItem]:
+    """`items` by id, each with the fields above and its lead organization's coordinator id."""
+    loaded = (
+        items.order_by()
+        .only(*ITEM_FIELDS)
+        .annotate(lead_coordinator_id=F("lead_organization__coordinator_id"))
+    )
+    return {item.pk: item for item in loaded}
+
+
+def holdings_of(items: QuerySet, loaded: dict[int, ActionItem]) -> dict[int, list[Holding]]:
+    """Each user's holdings among `loaded` (the rows of `items`): owners, co-owners and lead
+    coordinators, read with one query of the co-owner links."""
+    co_owners: dict[int, list[int]] = defaultdict(list)
+    links = ActionItem.co_owners.through.objects.filter(actionitem__in=items.values("pk"))
+    for item_id, user_id in links.values_list("actionitem_id", "user_id"):
+        co_owners[item_id].append(user_id)
+    held: dict[int, list[Holding]] = defaultdict(list)
+    for item in loaded.values():
+        roles = roles_on(
+            owner_id=item.owner_id,
+            co_owner_ids=co_owners.get(item.pk, ()),
+            coordinator_id=item.lead_coordinator_id,
+        )
+        for user_id, role in roles.items():
+            held[user_id].append(Holding(item=item, role=role))
+    return held
+
+
+def last_reminded(
+    items: QuerySet, *, leaving_out: tuple[int, ...] = ()
+) -> dict[int, dict[int, dt.date]]:
+    """recipient id -> {item id: the local day of the latest digest to them that carried it},
+    for `items`. Failed and skipped digests never reached anyone, so they do not count; nor do
+    the digests in `leaving_out` (a digest being sent does not count as its own last)."""
+    carried = (
+        ReminderItem.objects.filter(item__in=items.values("pk"))
+        .exclude(reminder__state__in=(ReminderState.FAILED, ReminderState.SKIPPED))
+        .exclude(reminder_id__in=leaving_out)
+        .order_by()
+        .values_list("reminder__recipient_id", "item_id")
+        .annotate(day=Max("reminder__local_date"))
+    )
+    days: dict[int, dict[int, dt.date]] = defaultdict(dict)
+    for recipient_id, item_id, day in carried:
+        days[recipient_id][item_id] = day
+    return days

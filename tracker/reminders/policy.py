@@ -1,0 +1,190 @@
+"""Who hears of what, and why: pure functions of the items, the recipient and `now`.
+
+One policy for the sweep (who is due today) and for delivery (what is still due when the digest
+is sent): an owner or co-owner hears of an open, unsnoozed item they may see when it needs a
+follow-up, is due soon or is overdue; the lead organization's coordinator gets an escalation copy
+once it is long overdue. Nothing here reads the database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from tracker.models import ActionItem, ReminderKind
+from tracker.releasability import can_see
+
+OWNER = "owner"
+COORDINATOR = "coordinator"
+# Days before the due date that start a "due soon" reminder: a week ahead, then the day before.
+# (Not the dashboard's "due in the next 30 days" nor the admin's "due within 7/14/30 days".)
+DUE_SOON_MARKS = (7, 1)
+KIND_ORDER = (
+    ReminderKind.OVERDUE,
+    ReminderKind.DUE_SOON,
+    ReminderKind.FOLLOW_UP,
+    ReminderKind.ESCALATION,
+)
+
+
+@dataclass(frozen=True)
+class Holding:
+    """An item and the role a recipient holds on it."""
+
+    item: ActionItem
+    role: str
+
+
+def roles_on(
+    *, owner_id: int | None, co_owner_ids: Iterable[int], coordinator_id: int | None
+) -> dict[int, str]:
+    """Who holds which role on one item: its owner and co-owners are owners; its lead
+    organization's coordinator, unless an owner too, is its coordinator."""
+    roles = {user_id: OWNER for user_id in co_owner_ids}
+    if owner_id is not None:
+        roles[owner_id] = OWNER
+    if coordinator_id is not None:
+        roles.setdefault(coordinator_id, COORDINATOR)
+    return roles
+
+
+def is_snoozed(*, item: ActionItem, now: dt.datetime) -> bool:
+    return item.snoozed_until is not None and item.snoozed_until > now
+
+
+def may_hear_of(*, recipient, item: ActionItem, now: dt.datetime) -> bool:
+    """Whether `recipient` may be told of `item` at all right now: it is open, not snoozed, and
+    releasable to them. (Whether it needs them today is entry_kind's question.)"""
+    return item.is_open and not is_snoozed(item=item, now=now) and can_see(recipient, item)
+
+
+def _reminded_since(last: dt.date | None, mark: dt.date) -> bool:
+    return last is not None and last >= mark
+
+
+def _repeat_due(*, item: ActionItem, mark: dt.date, today: dt.date, last: dt.date | None) -> bool:
+    """From `mark` on: remind, then again every cadence while nothing changes.
+
+    A reminder counts only if it came on or after `mark`: a later update or snooze moves the
+    follow-up date, and reminders before it no longer hold the next one back.
+    """
+    if today < mark:
+        return False
+    if not _reminded_since(last, mark):
+        return True
+    return last <= today - dt.timedelta(days=item.cadence_days)
+
+
+def _follow_up(*, item: ActionItem, today: dt.date, zone, last: dt.date | None) -> bool:
+    """The follow-up rule: due from the local day of the next follow-up, then every cadence."""
+    if not item.is_follow_up_due(today, zone):
+        return False
+    return _repeat_due(item=item, mark=item.follow_up_day(zone), today=today, last=last)
+
+
+def owner_kind(
+    *, item: ActionItem, today: dt.date, zone: zoneinfo.ZoneInfo, last: dt.date | None
+) -> str | None:
+    """Why an owner hears about open `item` on local day `today`, or None.
+
+    `last` is the local day the owner was last reminded of the item. Overdue: the first working
+    day after the due date, then every cadence. Due soon: the first working day on or after the
+    7-day and the 1-day marks. Follow-up: once the follow-up day has come, then every cadence.
+    A mark that falls on a holiday is not lost: it is reminded on the next working day, because
+    the rule asks "not reminded since the mark".
+    """
+    follow_up = _follow_up(item=item, today=today, zone=zone, last=last)
+    due = item.due_date
+    if item.is_overdue(today):
+        overdue_from = due + dt.timedelta(days=1)
+        if follow_up or not _reminded_since(last, overdue_from):
+            return ReminderKind.OVERDUE
+        return None
+    if due is not None and (due - today).days <= max(DUE_SOON_MARKS):
+        nearest = min(d for d in DUE_SOON_MARKS if d >= (due - today).days)
+        if follow_up or not _reminded_since(last, due - dt.timedelta(days=nearest)):
+            return ReminderKind.DUE_SOON
+        return None
+    return ReminderKind.FOLLOW_UP if follow_up else None
+
+
+def escalation_due(*, item: ActionItem, today: dt.date, last: dt.date | None) -> bool:
+    """Whether the lead organization's coordinator gets an escalation copy of open `item` today:
+    from REMINDER_ESCALATION_DAYS days overdue on, then every cadence."""
+    if item.due_date is None:
+        return False
+    mark = item.due_date + dt.timedelta(days=settings.REMINDER_ESCALATION_DAYS)
+    return _repeat_due(item=item, mark=mark, today=today, last=last)
+
+
+def entry_kind(
+    *, holding: Holding, today: dt.date, zone: zoneinfo.ZoneInfo, last: dt.date | None
+) -> str | None:
+    """The section `holding.item` goes in today for someone in `holding.role`, or None (always
+    for a closed item)."""
+    if not holding.item.is_open:
+        return None
+    if holding.role == OWNER:
+        return owner_kind(item=holding.item, today=today, zone=zone, last=last)
+    if escalation_due(item=holding.item, today=today, last=last):
+        return ReminderKind.ESCALATION
+    return None
+
+
+def due_entries(
+    *,
+    recipient,
+    today: dt.date,
+    zone: zoneinfo.ZoneInfo,
+    holdings: Iterable[Holding],
+    last_reminded: dict[int, dt.date],
+    now: dt.datetime,
+) -> list[tuple[ActionItem, str]]:
+    """What `recipient` hears of on local day `today`: (item, kind) for each item they hold a
+    role on, may hear of, and that needs them today. `last_reminded` maps item ids to the local
+    day they were last reminded of it (failed and skipped digests do not count)."""
+    entries = []
+    for holding in holdings:
+        if not may_hear_of(recipient=recipient, item=holding.item, now=now):
+            continue
+        last = last_reminded.get(holding.item.pk)
+        kind = entry_kind(holding=holding, today=today, zone=zone, last=last)
+        if kind:
+            entries.append((holding.item, kind))
+    return entries
+
+
+def kind_at_send(
+    *,
+    recipient,
+    holding: Holding | None,
+    claimed_kind: str,
+    today: dt.date,
+    zone: zoneinfo.ZoneInfo,
+    last: dt.date | None,
+    now: dt.datetime,
+    by_hand: bool,
+) -> str | None:
+    """The section an item claimed for a digest goes in when the digest is sent, or None when it
+    has left the digest since the claim: closed, snoozed, reassigned (no `holding` any more) or
+    no longer releasable to the recipient. A digest the sweep claimed also asks its timing rules
+    again (`last` is the day of the latest other digest): an item updated since the claim no
+    longer needs a follow-up. A digest a coordinator sent by hand keeps its kinds."""
+    if holding is None or not may_hear_of(recipient=recipient, item=holding.item, now=now):
+        return None
+    if by_hand:
+        return claimed_kind
+    return entry_kind(holding=holding, today=today, zone=zone, last=last)
+
+
+def worst_first(entries: Iterable[tuple[ActionItem, str]]) -> list[tuple[ActionItem, str]]:
+    """A digest's order: by section, then the longest overdue or soonest due first (no due date
+    last), then by key."""
+    return sorted(
+        entries,
+        key=lambda e: (KIND_ORDER.index(e[1]), e[0].due_date or dt.date.max, e[0].key),
+    )
