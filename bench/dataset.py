@@ -120,6 +120,7 @@ class Plan:
     themes: list[tuple[int, int, dt.date]] = field(default_factory=list)  # (source, theme, date)
     login_id: int = 0
     due: set[int] = field(default_factory=set)
+    owner_count: int = 0  # 0: one owner per 10 items
 
 
 def users_rows(plan: Plan) -> Iterator[dict]:
@@ -136,7 +137,7 @@ def users_rows(plan: Plan) -> Iterator[dict]:
     plan.login_id = next_id
     yield _user(next_id, LOGIN_USERNAME, password, joined)
     next_id += 1
-    for k in range(max(1, plan.size // 10)):
+    for k in range(plan.owner_count or max(1, plan.size // 10)):
         plan.owners.append(next_id)
         yield _user(next_id, f"owner-{k:06d}", unusable, joined)
         next_id += 1
@@ -392,9 +393,10 @@ def past_digests(plan: Plan, owned: dict[int, list[int]]) -> tuple[list[dict], l
     return reminders, entries
 
 
-def build(*, size: int, now: dt.datetime, seed: int = 8) -> dict:
-    """Fill the (migrated, empty) database with a data set of `size` items; returns counts."""
-    plan = Plan(size=size, now=now, rng=random.Random(seed))
+def build(*, size: int, now: dt.datetime, owners: int = 0, seed: int = 8) -> dict:
+    """Fill the (migrated, empty) database with a data set of `size` items; returns counts.
+    `owners`: how many owners share the items (0: one per 10 items)."""
+    plan = Plan(size=size, now=now, rng=random.Random(seed), owner_count=owners)
     counts: dict[str, int] = {}
     users = list(users_rows(plan))
     counts["users"] = copy_rows(User, users)
@@ -466,9 +468,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--size", type=int, required=True)
     parser.add_argument("--now", required=True, help="ISO time the data set is built around")
+    parser.add_argument("--owners", type=int, default=0, help="owners (0: one per 10 items)")
     args = parser.parse_args()
     started = time.perf_counter()
-    counts = build(size=args.size, now=dt.datetime.fromisoformat(args.now))
+    counts = build(size=args.size, now=dt.datetime.fromisoformat(args.now), owners=args.owners)
     analyze()
     emit({"counts": counts, "seconds": round(time.perf_counter() - started, 1)})
 

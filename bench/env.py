@@ -21,17 +21,18 @@ PG = "postgres://postgres@127.0.0.1:5432"
 ADMIN_DB = "postgres"
 TEMPLATE_DB = "tracker_bench_template"
 REDIS_URL = "redis://127.0.0.1:6379/9"
+CACHE_URL = "redis://127.0.0.1:6379/10"  # Django's cache, as production's (the dashboard counts)
 QUEUE = "bench"
 # The coordinator the pages are requested as (a loopback-only benchmark account).
 LOGIN_USERNAME = "bench-coordinator"
 LOGIN_PASSWORD = "bench-coordinator-password-2026"
 
 
-def database_name(size: int) -> str:
+def database_name(size: int | str) -> str:
     return f"tracker_bench_{size}"
 
 
-def database_url(size: int) -> str:
+def database_url(size: int | str) -> str:
     return f"{PG}/{database_name(size)}"
 
 
@@ -39,7 +40,7 @@ def database_url(size: int) -> str:
 _SECRET = secrets.token_urlsafe(50)
 
 
-def stage_env(size: int | None = None, **extra: str) -> dict[str, str]:
+def stage_env(size: int | str | None = None, **extra: str) -> dict[str, str]:
     """The environment of a stage process: production-like settings on loopback."""
     env = dict(os.environ)
     env.update(
@@ -47,6 +48,7 @@ def stage_env(size: int | None = None, **extra: str) -> dict[str, str]:
             "DJANGO_SETTINGS_MODULE": "bench.settings",
             "DATABASE_URL": database_url(size) if size else f"{PG}/{TEMPLATE_DB}",
             "CELERY_BROKER_URL": REDIS_URL,
+            "CACHE_URL": CACHE_URL,
             "CELERY_TASK_DEFAULT_QUEUE": QUEUE,
             "VAR_DIR": str(VAR),
             "DEBUG": "0",

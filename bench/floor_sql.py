@@ -1,11 +1,11 @@
 """The sweep's floor: the reminder policy as one hand-written SELECT, and one bulk INSERT.
 
-The SELECT reads the same rules as tracker/reminders.py (morning window, working days, owners and
-co-owners, escalation copies for the lead organization's coordinator, releasability, snoozes,
-follow-up / due soon / overdue marks repeated every cadence, one digest per recipient and local
-day) and returns each recipient's digest, grouped. The INSERT writes the reminder rows and their
-items in one statement. The benchmark checks that the floor claims exactly what the sweep claims,
-so this file cannot drift from the policy unnoticed.
+The SELECT reads the same rules as tracker/reminders/policy.py (morning window, working days,
+owners and co-owners, escalation copies for the lead organization's coordinator, releasability,
+snoozes, follow-up / due soon / overdue marks repeated every cadence, one digest per recipient and
+local day) and returns each recipient's digest, grouped. The INSERT writes the reminder rows and
+their items in one statement. The benchmark checks that the floor claims exactly what the sweep
+claims, so this file cannot drift from the policy unnoticed.
 """
 
 from __future__ import annotations

@@ -65,6 +65,19 @@ def _org_rows(numbers: selectors.DashboardNumbers, orgs: list[Organization]) -> 
     )
 
 
+def _month_chart(series: list) -> dict:
+    """The closed-per-month chart's bars and measures."""
+    return {
+        "month_bars": charts.month_bars(series),
+        "month_chart_width": charts.month_chart_width(series),
+        "month_chart_height": charts.MONTH_HEIGHT + 24,
+        "month_baseline": charts.MONTH_HEIGHT,
+        "month_label_y": charts.MONTH_HEIGHT + 16,
+        "month_bar_width": charts.MONTH_BAR,
+        "closed_total": sum(n for _m, n in series),
+    }
+
+
 def _context(request, *, now) -> dict:
     numbers = selectors.dashboard_numbers(user=request.user, now=now)
     items = visible_items(request).select_related("lead_organization", "owner")
@@ -76,10 +89,7 @@ def _context(request, *, now) -> dict:
         .select_related("item", "author")
         .order_by("-created_at", "-id")
     )
-    series = numbers.closed_per_month
-    themes = Theme.objects.select_related("source").order_by(
-        "-source__date", "source__key", "order", "key"
-    )
+    themes = Theme.objects.order_by("source__date", "source__key", "order", "key")
     themes, more_themes = shown_themes(list(themes), numbers.by_theme)
     orgs = Organization.objects.filter(pk__in=numbers.by_org)
     return {
@@ -92,13 +102,7 @@ def _context(request, *, now) -> dict:
         "overdue": [listed[i] for i in numbers.overdue_ids if i in listed],
         "coming_up": [listed[i] for i in numbers.coming_up_ids if i in listed],
         "updates": updates,
-        "month_bars": charts.month_bars(series),
-        "month_chart_width": charts.month_chart_width(series),
-        "month_chart_height": charts.MONTH_HEIGHT + 24,
-        "month_baseline": charts.MONTH_HEIGHT,
-        "month_label_y": charts.MONTH_HEIGHT + 16,
-        "month_bar_width": charts.MONTH_BAR,
-        "closed_total": sum(n for _m, n in series),
+        **_month_chart(numbers.closed_per_month),
         "blocked": numbers.by_status.get("blocked", 0),
         "links": {
             "overdue": _list_href(overdue="on", sort="due"),

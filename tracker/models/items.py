@@ -1,78 +1,27 @@
-"""What the tracker stores: reports, their action items, the timeline, profiles and reminders.
-
-Rules that must hold whatever writes the row are database constraints here; the rules about how
-rows change live in workflow.py, reminders.py and seeding.py.
-"""
+"""Reports, their themes, organizations, action items and each item's timeline."""
 
 from __future__ import annotations
 
 import datetime as dt
-import secrets
-import zoneinfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-
-class Country(models.TextChoices):
-    US = "US", _("United States")
-    KR = "KR", _("Republic of Korea")
-    JOINT = "JOINT", _("Joint (U.S.-ROK)")
-
-
-class Marking(models.TextChoices):
-    """Releasability markings. Who may see which is decided in releasability.py alone."""
-
-    ALL = "all", _("Releasable to all")
-    US_ONLY = "us-only", _("U.S. only")
-    KR_ONLY = "kr-only", _("ROK only")
-    US_KR = "us-kr", _("U.S. and ROK")
-
-
-class Status(models.TextChoices):
-    NOT_STARTED = "not_started", _("Not started")
-    IN_PROGRESS = "in_progress", _("In progress")
-    BLOCKED = "blocked", _("Blocked")
-    IMPLEMENTED = "implemented", _("Implemented")
-    CLOSED_NOT_IMPLEMENTED = "closed_not_implemented", _("Closed, not implemented")
-    SUPERSEDED = "superseded", _("Superseded")
-
-
-OPEN_STATUSES = (Status.NOT_STARTED, Status.IN_PROGRESS, Status.BLOCKED)
-CLOSED_STATUSES = (Status.IMPLEMENTED, Status.CLOSED_NOT_IMPLEMENTED, Status.SUPERSEDED)
-
-
-class Priority(models.TextChoices):
-    LOW = "low", _("Low")
-    MEDIUM = "medium", _("Medium")
-    HIGH = "high", _("High")
-    CRITICAL = "critical", _("Critical")
-
-
-class Language(models.TextChoices):
-    EN = "en", "English"
-    KO = "ko", "한국어"
-
-
-def pick_language(en: str, ko: str, language: str | None = None) -> str:
-    """The text in the reader's language, falling back to the other when that one is empty."""
-    language = (language or get_language() or "en")[:2]
-    first, second = (ko, en) if language == "ko" else (en, ko)
-    return first or second
-
-
-class BilingualTitleMixin:
-    title_en: str
-    title_ko: str
-
-    @property
-    def title(self) -> str:
-        return pick_language(self.title_en, self.title_ko)
+from .choices import (
+    CLOSED_STATUSES,
+    OPEN_STATUSES,
+    BilingualTitleMixin,
+    Country,
+    Marking,
+    Priority,
+    Status,
+    UpdateKind,
+    pick_language,
+)
 
 
 class Source(BilingualTitleMixin, models.Model):
@@ -301,34 +250,6 @@ class ActionItem(BilingualTitleMixin, models.Model):
         follow_up = self.follow_up_day(zone)
         return self.is_open and follow_up is not None and follow_up <= day
 
-    def owner_ids(self, co_owner_ids: set[int] | None = None) -> set[int]:
-        """The owner's and co-owners' ids; `co_owner_ids` if the caller read them already
-        (co_owner_ids_of, for many items at once)."""
-        ids = (
-            set(co_owner_ids) if co_owner_ids is not None else {u.pk for u in self.co_owners.all()}
-        )
-        if self.owner_id:
-            ids.add(self.owner_id)
-        return ids
-
-    @classmethod
-    def co_owner_ids_of(cls, item_ids) -> dict[int, set[int]]:
-        """Each item's co-owner ids in one query of the link table (no user rows built)."""
-        through = cls.co_owners.through
-        found: dict[int, set[int]] = {}
-        pairs = through.objects.filter(actionitem_id__in=list(item_ids))
-        for item_id, user_id in pairs.values_list("actionitem_id", "user_id"):
-            found.setdefault(item_id, set()).add(user_id)
-        return found
-
-
-class UpdateKind(models.TextChoices):
-    STATUS = "status", _("Status change")
-    NOTE = "note", _("Progress update")
-    ON_TRACK = "on_track", _("Still on track")
-    SNOOZE = "snooze", _("Snoozed")
-    REASSIGN = "reassign", _("Owner changed")
-
 
 class StatusUpdate(models.Model):
     """One entry of an item's timeline. Append-only: written by workflow.py, never edited."""
@@ -355,173 +276,3 @@ class StatusUpdate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item.key} {self.from_status}→{self.to_status} at {self.created_at:%Y-%m-%d}"
-
-
-def validate_time_zone(value: str) -> None:
-    if value not in zoneinfo.available_timezones():
-        raise ValidationError(_("Unknown time zone: %(tz)s") % {"tz": value})
-
-
-def new_calendar_token() -> str:
-    return secrets.token_urlsafe(24)
-
-
-class Profile(models.Model):
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
-    )
-    organization = models.ForeignKey(
-        Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
-    )
-    country = models.CharField(max_length=5, choices=Country.choices, default=Country.US)
-    time_zone = models.CharField(
-        max_length=64, default="America/New_York", validators=[validate_time_zone]
-    )
-    language = models.CharField(max_length=2, choices=Language.choices, default=Language.EN)
-    # Markings beyond "releasable to all" that this user is cleared to see.
-    may_see_us_only = models.BooleanField(default=False, verbose_name=_("May see U.S. only"))
-    may_see_kr_only = models.BooleanField(default=False, verbose_name=_("May see ROK only"))
-    may_see_us_kr = models.BooleanField(default=False, verbose_name=_("May see U.S. and ROK"))
-    calendar_token = models.CharField(max_length=64, unique=True, default=new_calendar_token)
-
-    class Meta:
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(language__in=Language.values), name="profile_valid_language"
-            ),
-            models.CheckConstraint(
-                condition=Q(country__in=Country.values), name="profile_valid_country"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"Profile of {self.user}"
-
-
-class ReminderState(models.TextChoices):
-    PENDING = "pending", _("Pending")
-    SENT = "sent", _("Sent")
-    FAILED = "failed", _("Failed")
-    SKIPPED = "skipped", _("Skipped (nothing left to send)")
-
-
-class ReminderKind(models.TextChoices):
-    OVERDUE = "overdue", _("Overdue")
-    DUE_SOON = "due_soon", _("Due soon")
-    FOLLOW_UP = "follow_up", _("Follow-up")
-    ESCALATION = "escalation", _("Escalation")
-
-
-class Reminder(models.Model):
-    """One digest to one recipient for one local day, claimed before it is sent."""
-
-    recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders"
-    )
-    local_date = models.DateField(help_text=_("The recipient's local day this digest is for."))
-    state = models.CharField(
-        max_length=16, choices=ReminderState.choices, default=ReminderState.PENDING
-    )
-    items = models.ManyToManyField(ActionItem, through="ReminderItem", related_name="reminders")
-    created_at = models.DateTimeField()
-    claimed_at = models.DateTimeField(
-        null=True, blank=True, help_text=_("When a worker last took it to send.")
-    )
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.TextField(blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    message_id = models.CharField(max_length=255, blank=True)
-    # Delivery bookkeeping (delivery.py). `attempts` counts the times a worker took the row to
-    # send: each reached SMTP (one cut short by a dead worker included) unless the row ended
-    # skipped. The sweep re-enqueues a pending row untouched for too long.
-    last_attempt_at = models.DateTimeField(null=True, blank=True)
-    next_attempt_at = models.DateTimeField(
-        null=True, blank=True, help_text=_("When the next send is due (after a retry).")
-    )
-    send_before = models.DateTimeField(
-        null=True,
-        blank=True,
-        help_text=_("End of the recipient's morning window; empty for a digest sent by hand."),
-    )
-    give_up_after = models.PositiveSmallIntegerField(
-        default=8, help_text=_("Mark failed once attempts reach this number.")
-    )
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["recipient", "local_date"], name="reminder_one_per_recipient_per_day"
-            ),
-            models.CheckConstraint(
-                condition=Q(state__in=ReminderState.values), name="reminder_valid_state"
-            ),
-        ]
-        indexes = [
-            models.Index(
-                fields=["created_at"],
-                condition=Q(state="pending"),
-                name="reminder_pending_idx",
-            ),
-            # The dashboard's count of pending and failed digests, on every view: a few rows
-            # among years of sent ones.
-            models.Index(
-                fields=["state"],
-                condition=Q(state__in=["pending", "failed"]),
-                name="reminder_unsettled_idx",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"Digest for {self.recipient} on {self.local_date} ({self.state})"
-
-
-class ReminderItem(models.Model):
-    reminder = models.ForeignKey(Reminder, on_delete=models.CASCADE, related_name="entries")
-    item = models.ForeignKey(ActionItem, on_delete=models.CASCADE, related_name="reminder_entries")
-    kind = models.CharField(max_length=16, choices=ReminderKind.choices)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["reminder", "item"], name="reminder_item_once"),
-            models.CheckConstraint(
-                condition=Q(kind__in=ReminderKind.values), name="reminder_item_valid_kind"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.item_id} ({self.kind})"
-
-
-class UsedLink(models.Model):
-    """A one-click email link that has acted; its token hash is unique, so it acts only once."""
-
-    token_hash = models.CharField(max_length=64, unique=True)
-    recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="used_links"
-    )
-    item = models.ForeignKey(ActionItem, on_delete=models.CASCADE, related_name="used_links")
-    action = models.CharField(max_length=16)
-    used_at = models.DateTimeField()
-
-    class Meta:
-        ordering = ["-used_at"]
-
-    def __str__(self) -> str:
-        return f"{self.action} on {self.item_id} by {self.recipient_id} at {self.used_at}"
-
-
-class SweepRun(models.Model):
-    """When the reminder sweep last ran, so /healthz can tell a stopped beat."""
-
-    started_at = models.DateTimeField()
-    finished_at = models.DateTimeField(null=True, blank=True)
-    claimed = models.PositiveIntegerField(default=0)
-    requeued = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        ordering = ["-started_at"]
-        indexes = [models.Index(fields=["-started_at"], name="sweep_started_idx")]
-
-    def __str__(self) -> str:
-        return f"Sweep at {self.started_at:%Y-%m-%d %H:%M}"

@@ -1,10 +1,5 @@
-"""Reading, validating and loading seed files (one YAML file per report; docs/seed-format.md).
-
-`load_paths` validates every file completely first and, if any problem is found, raises
-`SeedErrors` listing each as `file:line: message` with nothing written. Otherwise it upserts by key
-in one transaction. Fields the tracker edits (status, owners, co-owners, updates, follow-up and
-snooze times) are never touched by a reload; the seed's own fields are.
-"""
+"""Checking a seed file completely before anything is written: every problem as
+`file:line: message`."""
 
 from __future__ import annotations
 
@@ -14,138 +9,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-from django.db import transaction
-
-from .models import (
-    ActionItem,
+from tracker.models import (
     Country,
     Marking,
-    Organization,
     Priority,
-    Source,
-    Theme,
 )
-from .workflow import start_follow_up
 
-MAX_FILE_BYTES = 2_000_000
+from .reading import (
+    LinedDict,
+    SeedErrors,
+    parse_file,
+)
+
 MAX_EXCERPT_WORDS = 25
+
+
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+
+
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-class SeedErrors(Exception):
-    def __init__(self, problems: list[str]):
-        super().__init__("\n".join(problems))
-        self.problems = problems
-
-
-# --- YAML with line numbers -----------------------------------------------------------------------
-
-
-class LinedDict(dict):
-    line: int
-    key_lines: dict[str, int]
-
-
-class LinedList(list):
-    line: int
-    item_lines: list[int]
-
-
-MAX_NODES = 200_000
-
-
-class TooLarge(Exception):
-    """The document expands to more values than any report needs (e.g. an alias bomb)."""
-
-
-def _build(
-    loader: yaml.SafeLoader,
-    node: yaml.Node,
-    problems: list,
-    name: str,
-    budget: list[int] | None = None,
-) -> Any:
-    budget = budget if budget is not None else [MAX_NODES]
-    budget[0] -= 1
-    if budget[0] < 0:
-        raise TooLarge
-    line = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        out = LinedDict()
-        out.line, out.key_lines = line, {}
-        for key_node, value_node in node.value:
-            key = _build(loader, key_node, problems, name, budget)
-            key_line = key_node.start_mark.line + 1
-            if not isinstance(key, str):
-                problems.append(f"{name}:{key_line}: keys must be text, not {key!r}")
-                continue
-            if key in out:
-                problems.append(f"{name}:{key_line}: duplicate key “{key}” in the same mapping")
-                continue
-            out[key] = _build(loader, value_node, problems, name, budget)
-            out.key_lines[key] = key_line
-        return out
-    if isinstance(node, yaml.SequenceNode):
-        out_list = LinedList(_build(loader, child, problems, name, budget) for child in node.value)
-        out_list.line = line
-        out_list.item_lines = [child.start_mark.line + 1 for child in node.value]
-        return out_list
-    try:
-        return loader.construct_object(node, deep=True)
-    except (ValueError, yaml.YAMLError):
-        # e.g. 2027-02-30 looks like a date but is none: keep the text; the field check explains.
-        return node.value
-
-
-def parse_file(path: Path, problems: list[str]) -> Any:
-    """The file's data with line numbers, or None after recording why it cannot be read."""
-    name = str(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        problems.append(f"{name}:1: cannot read the file ({exc.strerror})")
-        return None
-    if len(raw) > MAX_FILE_BYTES:
-        problems.append(f"{name}:1: file is larger than {MAX_FILE_BYTES} bytes")
-        return None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        problems.append(f"{name}:{line}: not valid UTF-8 (byte {exc.start}); save it as UTF-8")
-        return None
-    loader = None
-    try:
-        loader = yaml.SafeLoader(text)
-        node = loader.get_single_node()
-        if node is None:
-            problems.append(f"{name}:1: the file is empty")
-            return None
-        return _build(loader, node, problems, name)
-    except yaml.reader.ReaderError as exc:
-        line = text[: exc.position].count("\n") + 1
-        problems.append(f"{name}:{line}: character #x{exc.character:04x} is not allowed in YAML")
-        return None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = mark.line + 1 if mark else 1
-        problem = getattr(exc, "problem", None) or str(exc)
-        problems.append(f"{name}:{line}: broken YAML: {problem}")
-        return None
-    except RecursionError:
-        problems.append(f"{name}:1: the file nests too deeply")
-        return None
-    except TooLarge:
-        problems.append(f"{name}:1: the file expands to more than {MAX_NODES} values")
-        return None
-    finally:
-        if loader is not None:
-            loader.dispose()
-
-
-# --- Validation -----------------------------------------------------------------------------------
 
 
 @dataclass
@@ -155,12 +37,20 @@ class Spec:
 
 
 TOP = Spec({"source": dict, "themes": list, "organizations": list, "items": list})
+
+
 SOURCE = Spec(
     {"key": str, "title": str, "date": (dt.date, str)},
     {"title_ko": str, "publisher": str, "author": str, "url": str, "citation": str},
 )
+
+
 THEME = Spec({"key": str, "title_en": str}, {"title_ko": str, "order": int})
+
+
 ORGANIZATION = Spec({"key": str, "country": str, "name_en": str}, {"name_ko": str})
+
+
 ITEM = Spec(
     {"key": str, "title_en": str, "theme": str, "lead": str, "provenance": dict},
     {
@@ -175,7 +65,11 @@ ITEM = Spec(
         "releasability": str,
     },
 )
+
+
 PROVENANCE = Spec({"paragraph": int, "excerpt": str})
+
+
 TEXT_LIMITS = {
     "title": 300,
     "title_en": 300,
@@ -191,6 +85,8 @@ TEXT_LIMITS = {
     "citation": 1000,
     "excerpt": 1000,
 }
+
+
 TYPE_NAMES = {
     str: "text",
     int: "a whole number",
@@ -404,153 +300,3 @@ def validate_paths(paths: list[Path]) -> list[SeedFile]:
     if problems:
         raise SeedErrors(problems)
     return files
-
-
-# --- Loading --------------------------------------------------------------------------------------
-
-
-@dataclass
-class LoadResult:
-    created: dict[str, int] = field(default_factory=dict)
-    updated: dict[str, int] = field(default_factory=dict)
-    unchanged: dict[str, int] = field(default_factory=dict)
-
-    def count(self, bucket: str, model: str) -> None:
-        counts = getattr(self, bucket)
-        counts[model] = counts.get(model, 0) + 1
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.created or self.updated)
-
-    def summary(self) -> str:
-        if not self.changed:
-            total = sum(self.unchanged.values())
-            return f"No changes: all {total} records already match the seed files."
-        parts = []
-        for label, counts in (
-            ("created", self.created),
-            ("updated", self.updated),
-            ("unchanged", self.unchanged),
-        ):
-            if counts:
-                detail = ", ".join(f"{n} {model}" for model, n in sorted(counts.items()))
-                parts.append(f"{label}: {detail}")
-        return "; ".join(parts)
-
-
-def _upsert(model, lookup: dict, values: dict, result: LoadResult, label: str):
-    """Create or update one row; save (and so write history) only when something differs."""
-    obj = model.objects.filter(**lookup).first()
-    if obj is None:
-        obj = model(**lookup, **values)
-        obj._change_reason = "load_seed"
-        obj.save()
-        result.count("created", label)
-        return obj, True
-    changed = [name for name, value in values.items() if getattr(obj, name) != value]
-    if changed:
-        for name in changed:
-            setattr(obj, name, values[name])
-        obj._change_reason = "load_seed"
-        obj.save()
-        result.count("updated", label)
-    else:
-        result.count("unchanged", label)
-    return obj, False
-
-
-def _item_values(item: dict, *, source: Source, themes: dict, orgs: dict) -> dict:
-    provenance = item["provenance"]
-    due = item.get("due")
-    if isinstance(due, str):
-        due = dt.date.fromisoformat(due)
-    return {
-        "source": source,
-        "theme": themes[item["theme"]],
-        "title_en": item["title_en"],
-        "title_ko": item.get("title_ko") or "",
-        "summary_en": item.get("summary_en") or "",
-        "summary_ko": item.get("summary_ko") or "",
-        "paragraph": provenance["paragraph"],
-        "excerpt": provenance["excerpt"],
-        "lead_organization": orgs[item["lead"]],
-        "owner_role": item.get("owner_role") or "",
-        "priority": item.get("priority") or Priority.MEDIUM,
-        "due_date": due,
-        "cadence_days": item.get("cadence_days") or 14,
-        "marking": item.get("releasability") or Marking.ALL,
-    }
-
-
-def _load_file(seed: SeedFile, result: LoadResult, now: dt.datetime) -> None:
-    src = seed.source
-    source_date = (
-        src["date"] if isinstance(src["date"], dt.date) else dt.date.fromisoformat(src["date"])
-    )
-    source, _ = _upsert(
-        Source,
-        {"key": src["key"]},
-        {
-            "title_en": src["title"],
-            "title_ko": src.get("title_ko") or "",
-            "publisher": src.get("publisher") or "",
-            "author": src.get("author") or "",
-            "date": source_date,
-            "url": src.get("url") or "",
-            "citation": src.get("citation") or "",
-        },
-        result,
-        "sources",
-    )
-    themes = {}
-    for theme in seed.themes:
-        themes[theme["key"]], _ = _upsert(
-            Theme,
-            {"source": source, "key": theme["key"]},
-            {
-                "title_en": theme["title_en"],
-                "title_ko": theme.get("title_ko") or "",
-                "order": theme.get("order") or 0,
-            },
-            result,
-            "themes",
-        )
-    orgs = {}
-    for org in seed.organizations:
-        orgs[org["key"]], _ = _upsert(
-            Organization,
-            {"key": org["key"]},
-            {
-                "name_en": org["name_en"],
-                "name_ko": org.get("name_ko") or "",
-                "country": org["country"],
-            },
-            result,
-            "organizations",
-        )
-    for item in seed.items:
-        values = _item_values(item, source=source, themes=themes, orgs=orgs)
-        obj, created = _upsert(ActionItem, {"key": item["key"]}, values, result, "items")
-        if created:
-            start_follow_up(item=obj, now=now)
-            obj.save(update_fields=["next_follow_up_at"])
-        partners = {orgs[key].pk for key in item.get("partners") or []}
-        if set(obj.partner_organizations.values_list("pk", flat=True)) != partners:
-            obj.partner_organizations.set(partners)
-            if not created:
-                result.count("updated", "partner lists")
-
-
-def default_paths(seed_dir: Path) -> list[Path]:
-    return sorted(p for p in seed_dir.iterdir() if p.suffix in (".yaml", ".yml"))
-
-
-def load_paths(paths: list[Path], *, now: dt.datetime) -> LoadResult:
-    """Validate every file, then upsert all of them in one transaction (or write nothing)."""
-    files = validate_paths(paths)
-    result = LoadResult()
-    with transaction.atomic():
-        for seed in files:
-            _load_file(seed, result, now)
-    return result

@@ -1,0 +1,76 @@
+"""What the tracker stores. Rules that must hold whatever writes the row are database
+constraints here; how rows change lives in the rule modules (workflow, reminders, seeding).
+
+    choices.py    the fixed vocabularies
+    items.py      reports, themes, organizations, action items, the timeline
+    people.py     profiles
+    reminders.py  reminder digests, used links, sweep runs
+"""
+
+from .choices import (
+    CLOSED_STATUSES,
+    OPEN_STATUSES,
+    BilingualTitleMixin,
+    Country,
+    Language,
+    Marking,
+    Priority,
+    ReminderKind,
+    ReminderState,
+    Status,
+    UpdateKind,
+    pick_language,
+)
+from .items import (
+    ActionItem,
+    ActionItemQuerySet,
+    Organization,
+    Source,
+    StatusUpdate,
+    Theme,
+    follow_up_due_q,
+    local_day_end,
+    overdue_q,
+)
+from .people import (
+    Profile,
+    new_calendar_token,
+    validate_time_zone,
+)
+from .reminders import (
+    Reminder,
+    ReminderItem,
+    SweepRun,
+    UsedLink,
+)
+
+__all__ = [
+    "Country",
+    "Marking",
+    "Status",
+    "OPEN_STATUSES",
+    "CLOSED_STATUSES",
+    "Priority",
+    "Language",
+    "pick_language",
+    "BilingualTitleMixin",
+    "UpdateKind",
+    "ReminderState",
+    "ReminderKind",
+    "Source",
+    "Theme",
+    "Organization",
+    "overdue_q",
+    "local_day_end",
+    "follow_up_due_q",
+    "ActionItemQuerySet",
+    "ActionItem",
+    "StatusUpdate",
+    "validate_time_zone",
+    "new_calendar_token",
+    "Profile",
+    "Reminder",
+    "ReminderItem",
+    "UsedLink",
+    "SweepRun",
+]

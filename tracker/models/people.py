@@ -1,0 +1,62 @@
+"""What the tracker keeps of a person: organization, country, time zone, language,
+clearances."""
+
+from __future__ import annotations
+
+import secrets
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .choices import (
+    Country,
+    Language,
+)
+from .items import (
+    Organization,
+)
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("Unknown time zone: %(tz)s") % {"tz": value})
+
+
+def new_calendar_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Profile(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+    )
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
+    )
+    country = models.CharField(max_length=5, choices=Country.choices, default=Country.US)
+    time_zone = models.CharField(
+        max_length=64, default="America/New_York", validators=[validate_time_zone]
+    )
+    language = models.CharField(max_length=2, choices=Language.choices, default=Language.EN)
+    # Markings beyond "releasable to all" that this user is cleared to see.
+    may_see_us_only = models.BooleanField(default=False, verbose_name=_("May see U.S. only"))
+    may_see_kr_only = models.BooleanField(default=False, verbose_name=_("May see ROK only"))
+    may_see_us_kr = models.BooleanField(default=False, verbose_name=_("May see U.S. and ROK"))
+    calendar_token = models.CharField(max_length=64, unique=True, default=new_calendar_token)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(language__in=Language.values), name="profile_valid_language"
+            ),
+            models.CheckConstraint(
+                condition=Q(country__in=Country.values), name="profile_valid_country"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Profile of {self.user}"
