@@ -229,3 +229,51 @@ def test_the_list_costs_the_same_queries_for_100_and_10000_items(
         if "COUNT(" in q["sql"].upper() and 'FROM "tracker_actionitem"' in q["sql"]
     ]
     assert len(counts) == 1  # the page's own count of items; never a second, unfiltered one
+
+
+# --- What the list shows is always the present ----------------------------------------------------
+
+
+def test_an_edit_shows_on_the_next_list_load(as_coordinator, item_factory):
+    from tests.admin.test_item_page import form_data
+    from tests.support.admin import item_url, text_of
+
+    item = item_factory("edited", title_en="Old title")
+    assert "Old title" in text_of(as_coordinator.get(CHANGELIST))
+    assert (
+        as_coordinator.post(item_url(item), form_data(item, title_en="New title")).status_code
+        == 302
+    )
+    page = text_of(as_coordinator.get(CHANGELIST))
+    assert "New title" in page and "Old title" not in page
+
+
+def test_a_re_marked_item_leaves_the_list_of_those_no_longer_cleared_for_it(
+    as_coordinator, user_factory, item_factory
+):
+    from django.test import Client
+
+    from tests.admin.test_item_page import form_data
+    from tests.conftest import KR_CLEARANCES
+    from tests.support.admin import item_url, text_of
+
+    item = item_factory("shared", title_en="Shared plan")
+    korean = user_factory("kr-coord", role=roles.COORDINATORS, clearances=KR_CLEARANCES)
+    client = Client()
+    client.force_login(korean)
+    assert "Shared plan" in text_of(client.get(CHANGELIST))
+    response = as_coordinator.post(item_url(item), form_data(item, marking=Marking.US_ONLY))
+    assert response.status_code == 302
+    assert "Shared plan" not in text_of(client.get(CHANGELIST))
+
+
+def test_a_withdrawn_clearance_shows_on_the_next_list_load(
+    as_coordinator, coordinator, item_factory
+):
+    from tests.support.admin import text_of
+
+    item_factory("us-secret", title_en="U.S. eyes only", marking=Marking.US_ONLY)
+    assert "U.S. eyes only" in text_of(as_coordinator.get(CHANGELIST))
+    coordinator.profile.may_see_us_only = False
+    coordinator.profile.save()
+    assert "U.S. eyes only" not in text_of(as_coordinator.get(CHANGELIST))
