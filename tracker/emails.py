@@ -18,11 +18,11 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from .links import ON_TRACK, SNOOZE, DigestLinks
-from .models import OPEN_STATUSES, ActionItem, Reminder, ReminderKind
+from .models import OPEN_STATUSES, ActionItem, Reminder, ReminderKind, Status
 from .reminders.calendar import recipient_language, recipient_zone
 from .reminders.policy import KIND_ORDER
 
@@ -38,10 +38,36 @@ SECTION_TITLES = {
 
 @dataclass(frozen=True)
 class Entry:
+    """One item of a digest as both templates show it: its status, due date and last update
+    are formatted once, in the recipient's language and time zone."""
+
     item: ActionItem
+    status: str
+    due: str
+    last_update: str
     open_url: str
     on_track_url: str = ""
     snooze_url: str = ""
+
+
+def _entry(item: ActionItem, kind: str, links: DigestLinks) -> Entry:
+    updated = item.last_update_at
+    actions = {}
+    if kind != ReminderKind.ESCALATION:  # coordinators act on the item page
+        actions = {
+            "on_track_url": links.action(item_id=item.pk, action=ON_TRACK),
+            "snooze_url": links.action(item_id=item.pk, action=SNOOZE),
+        }
+    return Entry(
+        item=item,
+        status=str(Status(item.status).label),
+        due=formats.date_format(item.due_date, "DATE_FORMAT") if item.due_date else "",
+        last_update=formats.date_format(timezone.localtime(updated), "DATE_FORMAT")
+        if updated
+        else "",
+        open_url=links.item(item),
+        **actions,
+    )
 
 
 @dataclass
@@ -74,8 +100,7 @@ def more_url(kind: str, username: str) -> str:
 
 def sections(*, user, entries: list[tuple[ActionItem, str]], now: dt.datetime) -> list[Section]:
     """The digest's sections in their order, each with at most SECTION_LIMIT entries (`entries`
-    come worst first); an escalation copy offers no one-click actions (the coordinator acts on
-    the item page)."""
+    come worst first). In the active language and time zone."""
     links = DigestLinks(recipient_id=user.pk, now=now)
     built = {kind: Section(kind=kind, title=str(SECTION_TITLES[kind])) for kind in KIND_ORDER}
     for item, kind in entries:
@@ -83,14 +108,7 @@ def sections(*, user, entries: list[tuple[ActionItem, str]], now: dt.datetime) -
         if len(section.entries) >= SECTION_LIMIT:
             section.more += 1
             continue
-        entry = Entry(item=item, open_url=links.item(item))
-        if kind != ReminderKind.ESCALATION:
-            on_track = links.action(item_id=item.pk, action=ON_TRACK)
-            snooze = links.action(item_id=item.pk, action=SNOOZE)
-            entry = Entry(
-                item=item, open_url=entry.open_url, on_track_url=on_track, snooze_url=snooze
-            )
-        section.entries.append(entry)
+        section.entries.append(_entry(item, kind, links))
     shown = [section for section in built.values() if section.entries]
     for section in shown:
         if section.more:

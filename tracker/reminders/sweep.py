@@ -58,12 +58,31 @@ def candidates(now: dt.datetime) -> QuerySet[ActionItem]:
     return ActionItem.objects.open().filter(not_snoozed, near)
 
 
+# What the policy reads of a recipient: their calendar (calendar.py) and clearances
+# (releasability.py). Delivery reads the rest (name, address) for the few it sends to.
+RECIPIENT_FIELDS = (
+    "is_active",
+    "is_superuser",
+    "profile__country",
+    "profile__time_zone",
+    "profile__may_see_us_only",
+    "profile__may_see_kr_only",
+    "profile__may_see_us_kr",
+)
+
+
 def _due_recipients(user_ids, now: dt.datetime) -> list[tuple[object, dt.date]]:
     """The active users among `user_ids` inside their morning window on a working day, with
     their local date."""
-    users = get_user_model().objects.filter(pk__in=list(user_ids), is_active=True)
+    users = (
+        get_user_model()
+        .objects.filter(pk__in=list(user_ids), is_active=True)
+        .select_related("profile")
+        .only(*RECIPIENT_FIELDS)
+        .order_by("pk")
+    )
     due = []
-    for user in users.select_related("profile").order_by("pk"):
+    for user in users:
         today = due_local_date(user=user, now=now)
         if today is not None:
             due.append((user, today))
@@ -108,10 +127,13 @@ def plan_digests(*, now: dt.datetime) -> list[DigestPlan]:
     return plans
 
 
-def new_message_id() -> str:
+def _message_domain() -> str:
+    return parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
+
+
+def new_message_id(domain: str | None = None) -> str:
     """A Message-ID kept for every attempt, so a duplicate delivery can be recognised."""
-    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
-    return make_msgid(idstring="reminder", domain=domain)
+    return make_msgid(idstring="reminder", domain=domain or _message_domain())
 
 
 def claim_digests(*, plans: list[DigestPlan], now: dt.datetime) -> list[int]:
@@ -123,6 +145,7 @@ def claim_digests(*, plans: list[DigestPlan], now: dt.datetime) -> list[int]:
     """
     if not plans:
         return []
+    domain = _message_domain()
     rows = [
         Reminder(
             recipient_id=plan.recipient.pk,
@@ -131,7 +154,7 @@ def claim_digests(*, plans: list[DigestPlan], now: dt.datetime) -> list[int]:
             next_attempt_at=now,
             send_before=plan.send_before,
             give_up_after=settings.REMINDER_MAX_ATTEMPTS,
-            message_id=new_message_id(),
+            message_id=new_message_id(domain),
         )
         for plan in plans
     ]
