@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 from import_export.forms import ImportForm
 
-from tracker import workflow
+from tracker import item_keys, workflow
 from tracker.models import ActionItem, Organization, Source, Theme
 from tracker.releasability import can_see, may_see_marking, visible_filter
 
@@ -168,6 +168,12 @@ class ActionItemResource(resources.ModelResource):
 
     def _rule_errors(self, instance: ActionItem, row, co_owners: list) -> dict:
         errors = {}
+        # A key of an item this user may not see: the row found no item to update (the
+        # resource's queryset is the user's items), so it would create one with a taken key.
+        if instance.key and (
+            refusal := item_keys.key_refusal(key=instance.key, user=self.user, item_pk=instance.pk)
+        ):
+            errors["key"] = refusal
         if not may_see_marking(self.user, instance.marking):
             errors["marking"] = marking_error(instance.marking)
             return errors
