@@ -294,6 +294,9 @@ AXES_VERBOSE = False
 
 # Two-factor (TOTP) for staff in the admin; `make demo` turns it off and says so on the login page.
 ADMIN_REQUIRE_OTP = env.bool("ADMIN_REQUIRE_OTP", default=True)
+# Enrolling an authenticator needs a one-time link (emailed, or issued by a superuser) as well
+# as the password; it expires after this many hours (tracker/enrolment.py).
+ADMIN_ENROLMENT_LINK_HOURS = env.int("ADMIN_ENROLMENT_LINK_HOURS", default=24)
 OTP_TOTP_ISSUER = "Recommendations Tracker"
 # The device admin never shows a secret or QR code: whoever reads it could copy someone's
 # authenticator (and its views would fail with a server error on a missing device).
@@ -315,5 +318,8 @@ LOGGING = {
         "django.request": _REDACTED,
         "django.security.csrf": _REDACTED,
         "django.server": _REDACTED,
+        # Refused keys, enrolment links issued and used (docs/operations.md): kept whatever
+        # LOG_LEVEL says.
+        "tracker.audit": {"level": "INFO"},
     },
 }

@@ -108,4 +108,9 @@ class TrackerAdminSite(admin.AdminSite):
     def get_urls(self):
         view = partial(two_factor.two_factor_view, site=self)
         view = never_cache(csrf_protect(sensitive_post_parameters("token")(view)))
-        return [path("two-factor/", view, name="two_factor"), *super().get_urls()]
+        enrol = never_cache(csrf_protect(partial(two_factor.enrol_view, site=self)))
+        return [
+            path("two-factor/", view, name="two_factor"),
+            path("two-factor/enrol/<str:token>/", enrol, name="two_factor_enrol"),
+            *super().get_urls(),
+        ]
