@@ -33,7 +33,7 @@ IMPORT_MAX_BYTES = 1_000_000
 # people, the model's constraints, the workflow's checks, a saved version rolled back): the
 # preview at this many rows answers well inside the web server's 30 s timeout, and so does the
 # confirm step, which checks them all again (docs/admin.md gives the figures).
-IMPORT_MAX_ROWS = 250
+IMPORT_MAX_ROWS = 200
 
 
 def neutralise(value):
