@@ -96,6 +96,8 @@ def test_a_link_works_once(staff, mailoutbox):
     again = client.post(link)
     assert again.status_code == 400
     assert "This enrolment link cannot be used" in text_of(again)
+    # The refusal offers a new link by email, from the two-factor page (not this link's).
+    assert 'action="/admin/two-factor/"' in text_of(again)
     assert TOTPDevice.objects.filter(user=staff).count() == 1  # the session's, still pending
 
 
