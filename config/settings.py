@@ -258,7 +258,13 @@ SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Only a reverse proxy that terminates TLS and sets X-Forwarded-Proto itself (overwriting any
+# the client sent) may say a request came over HTTPS; without one, any client could send the
+# header over plain HTTP and skip the redirect. Off by default: the header is ignored.
+PROXY_SETS_X_FORWARDED_PROTO = env.bool("PROXY_SETS_X_FORWARDED_PROTO", default=False)
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if PROXY_SETS_X_FORWARDED_PROTO else None
+)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
@@ -294,6 +300,9 @@ AXES_VERBOSE = False
 
 # Two-factor (TOTP) for staff in the admin; `make demo` turns it off and says so on the login page.
 ADMIN_REQUIRE_OTP = env.bool("ADMIN_REQUIRE_OTP", default=True)
+# Enrolling an authenticator needs a one-time link (emailed, or issued by a superuser) as well
+# as the password; it expires after this many hours (tracker/enrolment.py).
+ADMIN_ENROLMENT_LINK_HOURS = env.int("ADMIN_ENROLMENT_LINK_HOURS", default=24)
 OTP_TOTP_ISSUER = "Recommendations Tracker"
 # The device admin never shows a secret or QR code: whoever reads it could copy someone's
 # authenticator (and its views would fail with a server error on a missing device).
@@ -315,5 +324,8 @@ LOGGING = {
         "django.request": _REDACTED,
         "django.security.csrf": _REDACTED,
         "django.server": _REDACTED,
+        # Refused keys, enrolment links issued and used (docs/operations.md): kept whatever
+        # LOG_LEVEL says.
+        "tracker.audit": {"level": "INFO"},
     },
 }

@@ -7,8 +7,7 @@ from functools import partial, update_wrapper
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin import helpers
-from django.core.exceptions import ValidationError
-from django.db.models import Field, Q
+from django.db.models import Q
 from django.http import HttpResponseBadRequest
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +16,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 
 from . import two_factor
+from .admin_lookups import RefusedLookup, declared_lookups_only, is_key
 
 PLAIN_TEXT = "text/plain; charset=utf-8"
 
@@ -38,16 +38,6 @@ def _bad_input(request, view) -> str | None:
         if not all(is_key(key_field, value) for value in selected):
             return _("The selection holds something that is not a row of this list.")
     return None
-
-
-def is_key(field: Field, value) -> bool:
-    """Whether `value` can be a value of `field` in the database (“abc” or 10**30 cannot be
-    an integer key: Django raises on them in a query instead of finding nothing)."""
-    try:
-        field.run_validators(field.to_python(value))
-    except ValidationError:
-        return False
-    return True
 
 
 class TrackerAdminSite(admin.AdminSite):
@@ -72,9 +62,18 @@ class TrackerAdminSite(admin.AdminSite):
                 if request.path == reverse("admin:logout", current_app=self.name):
                     return sign_out(request, *args, **kwargs)
                 return two_factor.redirect_to_second_factor(request, site_name=self.name)
-            return inner(request, *args, **kwargs)
+            try:
+                return inner(request, *args, **kwargs)
+            except RefusedLookup as refusal:
+                return HttpResponseBadRequest(str(refusal), content_type=PLAIN_TEXT)
 
         return update_wrapper(behind_second_factor, inner)
+
+    def register(self, model_or_iterable, admin_class=None, **options):
+        """Every model admin here, the tracker's and other apps' alike, accepts only the
+        lookups its list declares (admin_lookups.py)."""
+        admin_class = declared_lookups_only(admin_class or admin.ModelAdmin)
+        super().register(model_or_iterable, admin_class, **options)
 
     def login(self, request, extra_context=None):
         if request.method == "GET" and two_factor.second_factor_missing(request):
@@ -108,4 +107,9 @@ class TrackerAdminSite(admin.AdminSite):
     def get_urls(self):
         view = partial(two_factor.two_factor_view, site=self)
         view = never_cache(csrf_protect(sensitive_post_parameters("token")(view)))
-        return [path("two-factor/", view, name="two_factor"), *super().get_urls()]
+        enrol = never_cache(csrf_protect(partial(two_factor.enrol_view, site=self)))
+        return [
+            path("two-factor/", view, name="two_factor"),
+            path("two-factor/enrol/<str:token>/", enrol, name="two_factor_enrol"),
+            *super().get_urls(),
+        ]

@@ -1,8 +1,11 @@
 """Two-factor sign-in (TOTP) for staff in the admin, when settings.ADMIN_REQUIRE_OTP is on.
 
-After the password, staff with a confirmed authenticator enter a code; staff without one (new
-superusers included) enrol first: the page shows a QR code and the secret, and the first good
-code confirms the device. Tokens are checked by django-otp, which also throttles wrong guesses.
+After the password, staff with a confirmed authenticator enter a code. Staff without one (new
+superusers included) enrol first, and a password is not enough for that: they open a one-time
+enrolment link, emailed to their account's address or issued by a superuser (enrolment.py), in
+the same signed-in session; only then does the page show a QR code and the secret, and the first
+good code confirms the device. Until then the admin stays closed. Tokens are checked by
+django-otp, which also throttles wrong guesses.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -25,7 +29,10 @@ from django_otp import login as otp_login
 from django_otp import verify_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-DEVICE_NAME = "Admin authenticator"
+from . import enrolment
+
+# The pending device whose enrolment link this session opened.
+ENROLLING_SESSION_KEY = "two_factor_enrolling"
 
 
 class AdminTwoFactorForm(forms.Form):
@@ -68,17 +75,6 @@ def _next_url(request: HttpRequest, *, site_name: str) -> str:
     return reverse("admin:index", current_app=site_name)
 
 
-def _device_for(user) -> tuple[TOTPDevice, bool]:
-    """The user's confirmed device, or their pending one (made on first visit); and whether new."""
-    confirmed = TOTPDevice.objects.devices_for_user(user, confirmed=True).first()
-    if confirmed is not None:
-        return confirmed, False
-    pending = TOTPDevice.objects.devices_for_user(user, confirmed=False).first()
-    if pending is None:
-        pending = TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
-    return pending, True
-
-
 def qr_code_svg(text: str) -> SafeString:
     """An inline SVG QR code: no script, no style attribute, so the page's CSP allows it."""
     image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
@@ -86,24 +82,42 @@ def qr_code_svg(text: str) -> SafeString:
     return mark_safe(image.to_string(encoding="unicode"))  # noqa: S308
 
 
+def _staff(user) -> bool:
+    return user.is_authenticated and user.is_active and user.is_staff
+
+
+def _enrolling_device(request: HttpRequest) -> TOTPDevice | None:
+    """The pending device this session opened an enrolment link for, if it is still pending."""
+    pk = request.session.get(ENROLLING_SESSION_KEY)
+    if pk is None:
+        return None
+    return TOTPDevice.objects.filter(pk=pk, user=request.user, confirmed=False).first()
+
+
 def two_factor_view(request: HttpRequest, *, site) -> HttpResponse:
-    """Enter a code from the authenticator, or enrol one first."""
+    """Enter a code from the authenticator; enrol one after opening an enrolment link; or,
+    with neither, ask for a link by email."""
     user = request.user
-    if not (user.is_authenticated and user.is_active and user.is_staff):
+    if not _staff(user):
         return redirect_to_login(
             request.get_full_path(), reverse("admin:login", current_app=site.name)
         )
     next_url = _next_url(request, site_name=site.name)
     if not second_factor_missing(request):
         return HttpResponseRedirect(next_url)
-    device, enrolling = _device_for(user)
+    device = TOTPDevice.objects.devices_for_user(user, confirmed=True).first()
+    enrolling = device is None
+    if enrolling:
+        device = _enrolling_device(request)
+    if device is None:
+        return _ask_for_link(request, site=site, next_url=next_url)
     form = AdminTwoFactorForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         verified = verify_token(user, device.persistent_id, form.cleaned_data["token"])
         if verified is not None:
             if enrolling:
-                verified.confirmed = True
-                verified.save(update_fields=["confirmed"])
+                enrolment.confirm(device=verified)
+                request.session.pop(ENROLLING_SESSION_KEY, None)
             otp_login(request, verified)
             return HttpResponseRedirect(next_url)
         form.add_error(
@@ -111,14 +125,53 @@ def two_factor_view(request: HttpRequest, *, site) -> HttpResponse:
             _("That code was not accepted. Check the clock on your device and try a new code."),
         )
     context = {
-        **site.each_context(request),
         "title": _("Set up two-factor sign-in") if enrolling else _("Two-factor sign-in"),
         "form": form,
-        "enrolling": enrolling,
-        "next": next_url,
+        "step": "enrol" if enrolling else "verify",
     }
     if enrolling:
         context["qr_svg"] = qr_code_svg(device.config_url)
         context["secret"] = base64.b32encode(device.bin_key).decode("ascii")
+    return _page(request, site=site, next_url=next_url, context=context)
+
+
+def _ask_for_link(request: HttpRequest, *, site, next_url: str) -> HttpResponse:
+    """No authenticator and no link opened: a password alone shows no secret. The page offers
+    to email a one-time link to the account's address."""
+    context = {"title": _("Set up two-factor sign-in"), "step": "link"}
+    if request.method == "POST" and "send_link" in request.POST:
+        try:
+            enrolment.send_link(user=request.user, now=timezone.now())
+        except enrolment.EnrolmentRefused as refusal:
+            context["refusal"] = str(refusal)
+        else:
+            context["sent"] = True
+    return _page(request, site=site, next_url=next_url, context=context)
+
+
+def _page(request: HttpRequest, *, site, next_url: str, context: dict, status: int = 200):
     request.current_app = site.name
-    return TemplateResponse(request, "admin/tracker/two_factor.html", context)
+    context = {**site.each_context(request), "next": next_url, **context}
+    return TemplateResponse(request, "admin/tracker/two_factor.html", context, status=status)
+
+
+def enrol_view(request: HttpRequest, token: str, *, site) -> HttpResponse:
+    """An enrolment link: shown as a page with a button (mail scanners follow links; only the
+    signed-in person's POST spends it), then on to the two-factor page with a fresh secret."""
+    user = request.user
+    if not _staff(user):
+        return redirect_to_login(
+            request.get_full_path(), reverse("admin:login", current_app=site.name)
+        )
+    if not second_factor_missing(request) or enrolment.has_authenticator(user):
+        return HttpResponseRedirect(reverse("admin:two_factor", current_app=site.name))
+    context = {"title": _("Set up two-factor sign-in"), "step": "open_link"}
+    if request.method == "POST":
+        try:
+            device = enrolment.start_enrolment(user=user, token=token, now=timezone.now())
+        except enrolment.EnrolmentRefused as refusal:
+            context = {**context, "step": "link", "refusal": str(refusal)}
+            return _page(request, site=site, next_url="", context=context, status=400)
+        request.session[ENROLLING_SESSION_KEY] = device.pk
+        return HttpResponseRedirect(reverse("admin:two_factor", current_app=site.name))
+    return _page(request, site=site, next_url="", context=context)

@@ -69,9 +69,11 @@ with override_settings(STORAGES=plain_static):  # no collectstatic manifest need
     client = Client(HTTP_HOST="tracker.example.org")
     insecure = client.get("/accounts/login/")
     secure = client.get("/accounts/login/", secure=True)
+    forwarded = client.get("/accounts/login/", HTTP_X_FORWARDED_PROTO="https")
 csrf = secure.cookies["csrftoken"]
 print(json.dumps({
     "redirect": [insecure.status_code, insecure.get("Location", "")],
+    "forwarded": [forwarded.status_code, forwarded.get("Location", "")],
     "hsts": secure.get("Strict-Transport-Security", ""),
     "csrf_cookie": [bool(csrf["secure"]), csrf["samesite"]],
     "session_cookie": [settings.SESSION_COOKIE_SECURE, settings.SESSION_COOKIE_HTTPONLY,
@@ -82,7 +84,8 @@ print(json.dumps({
 """
 
 
-def test_production_settings_pass_the_deploy_check_and_send_only_secure_cookies(tmp_path):
+def production_probe(tmp_path, **variables) -> dict:
+    """What the production settings (DEBUG off) do, seen from a client, in a fresh process."""
     env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY")}
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings",
@@ -91,6 +94,7 @@ def test_production_settings_pass_the_deploy_check_and_send_only_secure_cookies(
         ALLOWED_HOSTS="tracker.example.org",
         SITE_URL="https://tracker.example.org",
         VAR_DIR=str(tmp_path),
+        **variables,
     )
     result = subprocess.run(
         [sys.executable, "-c", PRODUCTION_PROBE],
@@ -101,13 +105,25 @@ def test_production_settings_pass_the_deploy_check_and_send_only_secure_cookies(
         timeout=60,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_production_settings_pass_the_deploy_check_and_send_only_secure_cookies(tmp_path):
+    seen = production_probe(tmp_path)
     assert seen["redirect"] == [301, "https://tracker.example.org/accounts/login/"]
+    # No trusted proxy: a client's own X-Forwarded-Proto over plain HTTP is still redirected.
+    assert seen["forwarded"] == seen["redirect"]
     assert "max-age=31536000" in seen["hsts"] and "includeSubDomains" in seen["hsts"]
     assert seen["csrf_cookie"] == [True, "Lax"]
     assert seen["session_cookie"][:3] == [True, True, "Lax"]
     assert seen["session_cookie"][3] <= 12 * 3600 and seen["session_cookie"][4] is True
     assert "script-src 'self'" in seen["csp"] and "unsafe-inline" not in seen["csp"]
+
+
+def test_behind_a_proxy_that_says_so_its_x_forwarded_proto_is_believed(tmp_path):
+    seen = production_probe(tmp_path, PROXY_SETS_X_FORWARDED_PROTO="1")
+    assert seen["forwarded"] == [200, ""]
+    assert seen["redirect"] == [301, "https://tracker.example.org/accounts/login/"]
 
 
 def test_the_device_admin_never_shows_an_authenticator_secret(otp_admin_client):

@@ -38,6 +38,7 @@ from tests.support.leaks import (
     objects_for,
     response_text,
 )
+from tests.support.lookups import WALKERS, answer, probes_for
 from tests.support.reminders import deliver, swept
 from tracker.models import ActionItem, Marking, Reminder
 
@@ -208,6 +209,39 @@ def test_no_user_sees_an_item_outside_their_markings_at_any_exit(leak_world, set
     assert matrix.errors == [], "\n".join(matrix.errors[:50])
     assert matrix.leaks == [], "\n".join(matrix.leaks[:50])
     assert matrix.csp == [], "\n".join(matrix.csp[:50])  # every page: the policy, no inline script
+
+
+def test_no_admin_list_lookup_tells_a_hidden_id_from_one_that_does_not_exist(leak_world, settings):
+    """Every relation lookup every admin list's model offers, with `__exact`, `__in` and `__gt`,
+    answers the same for a row the user may not see as for an id that was never used."""
+    settings.ADMIN_REQUIRE_OTP = False
+    pairs, differences = 0, []
+    for name in WALKERS:
+        client = leak_world.client_for(name)
+        for probe in probes_for(leak_world, name):
+            hidden_path, missing_path = probe.paths()
+            hidden = answer(client.get(hidden_path), hidden_path)
+            missing = answer(client.get(missing_path), missing_path)
+            pairs += 1
+            if hidden[0] >= 500 or hidden != missing:
+                differences.append(f"{name}: {hidden_path} {hidden[:2]} vs {missing[:2]}")
+    REPORT.update(lookup_pairs=pairs, lookup_leaks=len(differences))
+    assert pairs > 500
+    assert differences == [], "\n".join(differences[:50])
+
+
+def test_the_lookup_walk_would_see_a_difference(leak_world, settings):
+    """The walk is not blind: a lookup the user may make (an item's owner, on the item list)
+    answers differently for an id that exists and one that does not."""
+    settings.ADMIN_REQUIRE_OTP = False
+    client = leak_world.client_for("us-coord")
+    owner = leak_world.items[Marking.ALL].owner
+    owned, nobody = [
+        f"/admin/tracker/actionitem/?owner__id__exact={pk}" for pk in (owner.pk, 999999)
+    ]
+    found, nobody = answer(client.get(owned), owned), answer(client.get(nobody), nobody)
+    assert found[0] == nobody[0] == 200
+    assert found != nobody
 
 
 def test_the_matrix_would_see_a_leak(leak_world, settings):

@@ -73,6 +73,7 @@ class Objects:
     versions: dict[type[Model], list[tuple[object, object]]] = field(default_factory=dict)
     link_tokens: list[str] = field(default_factory=list)
     calendar_tokens: list[str] = field(default_factory=list)
+    enrolment_tokens: list[str] = field(default_factory=lambda: ["no-such-link"])
     content_types: list[tuple[int, object]] = field(default_factory=list)
 
     def of(self, model: type[Model]) -> list[object]:
@@ -130,6 +131,7 @@ def _named_args(objects: Objects) -> dict[str, list[tuple]]:
     args.update({name: [(key,) for key in objects.item_keys] for name in _ITEM_PAGES})
     args["tracker:reminder-link"] = [(t,) for t in objects.link_tokens]
     args["tracker:calendar_feed"] = [(t,) for t in objects.calendar_tokens]
+    args["admin:two_factor_enrol"] = [(t,) for t in objects.enrolment_tokens]
     args["admin:view_on_site"] = list(objects.content_types)
     labels = sorted({model._meta.app_label for model in admin.site._registry})
     args["admin:app_list"] = [(label,) for label in labels]

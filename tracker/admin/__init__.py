@@ -1,7 +1,8 @@
 """The admin, where coordinators work. One module a responsibility:
 
-(the site itself, with two-factor sign-in for staff, is tracker/admin_site.py and two_factor.py,
-outside this package: the site must exist before the registrations here run)
+(the site itself, with two-factor sign-in for staff and the lookups its lists accept, is
+tracker/admin_site.py, two_factor.py and admin_lookups.py, outside this package: the site must
+exist before the registrations here run)
 guards.py                ids that cannot be ones: version pages, autocomplete widgets
 items.py                 action items: list, item page, import/export (imports.py)
 item_page.py             provenance, timeline, field history and reminders on the item page

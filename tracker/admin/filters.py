@@ -9,7 +9,7 @@ from django.db.models import Max, Min
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tracker.admin_site import is_key
+from tracker.admin_lookups import is_key
 from tracker.models import CLOSED_STATUSES, OPEN_STATUSES, Status, overdue_q
 from tracker.selectors import due_within
 
@@ -128,7 +128,16 @@ def due_span(value: str | None, *, today: dt.date) -> tuple[dt.date, dt.date] | 
     return None
 
 
-class ThemeFilter(admin.RelatedFieldListFilter):
+class KeptWhileChosen:
+    """A related-object filter that lists no choices past a limit is still applied, and shown,
+    while its lookup is in the address: Django applies only the filters it shows, and would
+    quietly list every row for `?owner__id__exact=5`."""
+
+    def has_output(self) -> bool:
+        return super().has_output() or self.lookup_val is not None or bool(self.lookup_val_isnull)
+
+
+class ThemeFilter(KeptWhileChosen, admin.RelatedFieldListFilter):
     """Themes, offered all at once while they are few; past MAX_CHOICES only the themes of the
     report chosen in the report filter (a theme belongs to one report), so the sidebar never
     lists hundreds of themes on every page view. `?theme__id__exact=N` works either way."""
@@ -149,7 +158,7 @@ class ThemeFilter(admin.RelatedFieldListFilter):
         return field.get_choices(include_blank=False, limit_choices_to=limit, ordering=ordering)
 
 
-class FewRelatedOnlyFilter(admin.RelatedOnlyFieldListFilter):
+class FewRelatedOnlyFilter(KeptWhileChosen, admin.RelatedOnlyFieldListFilter):
     """Related objects in the list (owners, recipients), offered only while they are few.
 
     With thousands of owners the sidebar would list every one of them on every page view

@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from tracker import workflow
+from tracker import item_keys, workflow
 from tracker.models import ActionItem, Marking, Status
 from tracker.releasability import may_see_marking
 
@@ -81,7 +82,20 @@ class AdminActionItemForm(forms.ModelForm):
         if marking and self.editor is not None and not may_see_marking(self.editor, marking):
             # Saving would hide the item from the very person saving it.
             self.add_error("marking", marking_error(marking))
+        key = cleaned.get("key")
+        if key and "key" in self.changed_data:
+            refusal = item_keys.key_refusal(key=key, user=self.editor, item_pk=self.instance.pk)
+            if refusal:
+                self.add_error("key", refusal)
         return cleaned
+
+    def validate_unique(self) -> None:
+        """Django's uniqueness checks less the key's, whose message would confirm an item the
+        editor may not see (clean() checks the key through item_keys instead)."""
+        try:
+            self.instance.validate_unique(exclude=self._get_validation_exclusions() | {"key"})
+        except ValidationError as error:
+            self._update_errors(error)
 
     def _post_clean(self) -> None:
         super()._post_clean()  # the instance now holds the form's values

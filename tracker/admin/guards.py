@@ -11,7 +11,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from tracker.admin_site import is_key
+from tracker.admin_lookups import is_key
 
 
 class CheckedHistoryAdmin(SimpleHistoryAdmin):

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 from import_export.forms import ImportForm
 
-from tracker import workflow
+from tracker import item_keys, workflow
 from tracker.models import ActionItem, Organization, Source, Theme
 from tracker.releasability import can_see, may_see_marking, visible_filter, visible_items
 
@@ -30,6 +30,11 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # A report has tens of items; a file this large is a mistake (or an attack on memory: the
 # import reads the whole file and checks every row in one request).
 IMPORT_MAX_BYTES = 1_000_000
+# Each row costs ~25-40 ms to check (about twenty queries: its report, theme, organizations and
+# people, the model's constraints, the workflow's checks, a saved version rolled back): the
+# preview at this many rows answers well inside the web server's 30 s timeout, and so does the
+# confirm step, which checks them all again (docs/admin.md gives the figures).
+IMPORT_MAX_ROWS = 200
 
 
 def neutralise(value):
@@ -139,6 +144,16 @@ class ActionItemResource(resources.ModelResource):
             # import-export would go on to read the rows against no header and fail (a 500).
             dataset.wipe()
             raise ValueError(_("The file has no header row: its first line must name the columns."))
+        if len(dataset) > IMPORT_MAX_ROWS:
+            rows = len(dataset)
+            dataset.wipe()  # nothing is checked, and the page lists no row
+            raise ValueError(
+                _(
+                    "The file has %(rows)d rows; an import takes at most %(max)d. Import it in "
+                    "parts of at most %(max)d rows."
+                )
+                % {"rows": rows, "max": IMPORT_MAX_ROWS}
+            )
         super().before_import(dataset, **kwargs)
 
     def before_import_row(self, row, **kwargs):
@@ -169,6 +184,12 @@ class ActionItemResource(resources.ModelResource):
 
     def _rule_errors(self, instance: ActionItem, row, co_owners: list) -> dict:
         errors = {}
+        # A key of an item this user may not see: the row found no item to update (the
+        # resource's queryset is the user's items), so it would create one with a taken key.
+        if instance.key and (
+            refusal := item_keys.key_refusal(key=instance.key, user=self.user, item_pk=instance.pk)
+        ):
+            errors["key"] = refusal
         if not may_see_marking(self.user, instance.marking):
             errors["marking"] = marking_error(instance.marking)
             return errors

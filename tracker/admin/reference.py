@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin  # registers Django's user admin first
+from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tracker import enrolment
 from tracker.models import Organization, Profile, Source, Theme
 
 from .guards import CheckedHistoryAdmin, KeyCheckedRelations
@@ -57,9 +62,35 @@ User = get_user_model()
 admin.site.unregister(User)  # Django's own (imported above), replaced by one with the profile
 
 
+@admin.action(description=gettext_lazy("Issue two-factor enrolment links"), permissions=["enrol"])
+def issue_enrolment_links(modeladmin, request, queryset):
+    """One link per selected person, shown once on the next page, to hand over to them."""
+    now = timezone.now()
+    issued, refused = [], []
+    for user in queryset.order_by("username"):
+        try:
+            issued.append((user, enrolment.issue_link(user=user, by=request.user, now=now)))
+        except enrolment.EnrolmentRefused as refusal:
+            refused.append((user, str(refusal)))
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": _("Two-factor enrolment links"),
+        "opts": modeladmin.opts,
+        "issued": issued,
+        "refused": refused,
+        "hours": settings.ADMIN_ENROLMENT_LINK_HOURS,
+    }
+    request.current_app = modeladmin.admin_site.name
+    return TemplateResponse(request, "admin/tracker/enrolment_links.html", context)
+
+
 @admin.register(User)
 class TrackerUserAdmin(KeyCheckedRelations, UserAdmin):
     inlines = [ProfileInline]
+    actions = [issue_enrolment_links]
+
+    def has_enrol_permission(self, request) -> bool:
+        return request.user.is_superuser
 
     def get_search_results(self, request, queryset, search_term):
         queryset, duplicates = super().get_search_results(request, queryset, search_term)
