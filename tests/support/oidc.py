@@ -114,24 +114,7 @@ class TestProvider:
         self._write()
 
     def settings_entry(self, **overrides) -> dict[str, Any]:
-        """An OIDC_PROVIDERS entry for this provider, as config/settings.py builds one."""
-        entry = {
-            "name": NAME,
-            "label": LABEL,
-            "issuer": self.issuer,
-            "client_id": CLIENT_ID,
-            "client_secret": CLIENT_SECRET,
-            "scopes": "openid email profile tracker",
-            "claim_names": {c: c for c in ("groups", "clearances", "country", "organization")},
-            "groups": {"readers": "readers", "owners": "owners", "coordinators": "coordinators"},
-            "clearances": {"us-only": "us-only", "kr-only": "kr-only", "us-kr": "us-kr"},
-            "require_role": False,
-            "link_by_email": True,
-            "mfa_amr": ["mfa"],
-            "mfa_acr": [],
-        }
-        entry.update(overrides)
-        return entry
+        return provider_entry(self.issuer, **overrides)
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -142,6 +125,28 @@ class TestProvider:
                 self.proc.kill()
                 self.proc.wait(timeout=10)
         self._fh.close()
+
+
+def provider_entry(issuer: str, **overrides) -> dict[str, Any]:
+    """An OIDC_PROVIDERS entry for the test provider at `issuer`, as config/settings.py
+    builds one from the environment."""
+    entry = {
+        "name": NAME,
+        "label": LABEL,
+        "issuer": issuer,
+        "client_id": CLIENT_ID,
+        "client_secret": CLIENT_SECRET,
+        "scopes": "openid email profile tracker",
+        "claim_names": {c: c for c in ("groups", "clearances", "country", "organization")},
+        "groups": {"readers": "readers", "owners": "owners", "coordinators": "coordinators"},
+        "clearances": {"us-only": "us-only", "kr-only": "kr-only", "us-kr": "us-kr"},
+        "require_role": False,
+        "link_by_email": True,
+        "mfa_amr": ["mfa"],
+        "mfa_acr": [],
+    }
+    entry.update(overrides)
+    return entry
 
 
 def claims_of(person: str, **changes) -> dict[str, Any]:
@@ -161,12 +166,19 @@ def claims_of(person: str, **changes) -> dict[str, Any]:
 
 
 def sign_in_over_http(
-    session: requests.Session, *, site_url: str, login: str, stop_at_callback: bool = False
+    session: requests.Session,
+    *,
+    site_url: str,
+    login: str,
+    next_url: str = "",
+    stop_at_callback: bool = False,
 ) -> requests.Response:
     """Start at the tracker's provider button, sign in as `login` on the provider's page, and
     follow the redirects back. With `stop_at_callback`, the response that sends the browser to
     the tracker's callback is returned instead (its Location holds code and state)."""
-    started = session.get(f"{site_url}/accounts/oidc/{NAME}/login/", timeout=30)
+    started = session.get(
+        f"{site_url}/accounts/oidc/{NAME}/login/", params={"next": next_url}, timeout=30
+    )
     form = re.search(r'action="(/interaction/[^"]+/login)"', started.text)
     assert form, f"no login form at the provider:\n{started.text[:2000]}"
     issuer = re.match(r"https?://[^/]+", started.url).group(0)

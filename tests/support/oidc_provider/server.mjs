@@ -32,12 +32,10 @@ function loginForm(uid, error = '') {
 }
 
 const SCOPES = 'openid email profile tracker';
+// acr and amr in the openid scope: this provider, like most, puts them in every ID token (by
+// default oidc-provider sends them only when the claims parameter asks).
 const CLAIMS = {
-  acr: null,
-  amr: null,
-  auth_time: null,
-  sid: null,
-  openid: ['sub'],
+  openid: ['sub', 'acr', 'amr', 'auth_time', 'sid'],
   email: ['email', 'email_verified'],
   profile: ['name', 'given_name', 'family_name', 'preferred_username', 'locale', 'zoneinfo'],
   tracker: ['country', 'organization', 'groups', 'clearances'],
