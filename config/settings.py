@@ -6,6 +6,7 @@ transport under var/celery/, and email written as files under var/mail/.
 
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -331,6 +332,11 @@ def _oidc_provider(name: str) -> dict:
 OIDC_PROVIDERS = [_oidc_provider(name) for name in env.list("OIDC_PROVIDERS", default=[])]
 if len({p["name"] for p in OIDC_PROVIDERS}) != len(OIDC_PROVIDERS):
     raise ImproperlyConfigured("OIDC_PROVIDERS names a provider twice.")
+# Signing out posts a form that redirects to the provider's end-session page, and a page's
+# form-action also governs where its forms' redirects may go.
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] += sorted(
+    {"://".join(urlsplit(p["issuer"])[:2]) for p in OIDC_PROVIDERS}
+)
 # Off: no "Sign in with ..." buttons on the login pages (the sign-in addresses keep working).
 OIDC_LOGIN_BUTTONS = env.bool("OIDC_LOGIN_BUTTONS", default=True)
 # Seconds to wait for a provider's discovery, token, key and user-info endpoints.

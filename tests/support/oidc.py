@@ -9,6 +9,7 @@ tests do not need to show.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import re
@@ -209,4 +210,7 @@ def oidc(oidc_provider, settings, live_server):
     settings.OIDC_PROVIDERS = [oidc_provider.settings_entry()]
     settings.OIDC_LOGIN_BUTTONS = True
     settings.SITE_URL = live_server.url
+    policy = copy.deepcopy(settings.CONTENT_SECURITY_POLICY)
+    policy["DIRECTIVES"]["form-action"].append(oidc_provider.issuer)  # as config/settings.py does
+    settings.CONTENT_SECURITY_POLICY = policy
     return oidc_provider
