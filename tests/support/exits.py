@@ -74,6 +74,7 @@ class Objects:
     link_tokens: list[str] = field(default_factory=list)
     calendar_tokens: list[str] = field(default_factory=list)
     content_types: list[tuple[int, object]] = field(default_factory=list)
+    providers: list[str] = field(default_factory=lambda: ["no-such-provider"])
 
     def of(self, model: type[Model]) -> list[object]:
         if model not in self.pks:
@@ -131,6 +132,7 @@ def _named_args(objects: Objects) -> dict[str, list[tuple]]:
     args["tracker:reminder-link"] = [(t,) for t in objects.link_tokens]
     args["tracker:calendar_feed"] = [(t,) for t in objects.calendar_tokens]
     args["admin:view_on_site"] = list(objects.content_types)
+    args["oidc_login"] = args["oidc_callback"] = [(name,) for name in objects.providers]
     labels = sorted({model._meta.app_label for model in admin.site._registry})
     args["admin:app_list"] = [(label,) for label in labels]
     for model in admin.site._registry:
