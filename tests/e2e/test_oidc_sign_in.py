@@ -22,11 +22,7 @@ from tests.support.oidc import LABEL, claims_of
 from tracker import roles
 from tracker.models import ExternalIdentity, Marking, Profile
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
-
+pytestmark = pytest.mark.browser  # the database: transactional, through the `oidc` fixture
 TITLES = {  # marking -> (English, Korean) title of one item
     Marking.KR_ONLY: ("Shipyard maintenance pact", "조선소 정비 협정"),
     Marking.US_ONLY: ("Export licence review", "수출 허가 검토"),
@@ -35,7 +31,7 @@ TITLES = {  # marking -> (English, Korean) title of one item
 
 
 @pytest.fixture
-def items(item_factory, kr_org):
+def items(oidc, item_factory, kr_org):
     for marking, (english, korean) in TITLES.items():
         item_factory(f"item-{marking}", marking=marking, title_en=english, title_ko=korean)
 

@@ -80,6 +80,9 @@ def _verified_claims(request: HttpRequest, provider: oidc.Provider) -> tuple[dic
     Authlib; the user-info response adds claims when the provider offers one, and must be
     about the same subject."""
     app = oidc.client(provider)
+    issuer = request.GET.get("iss")  # RFC 9207: whose answer this is, against mix-ups
+    if issuer is not None and issuer != app.load_server_metadata().get("issuer"):
+        raise OAuthError(description=f"the answer names another issuer: {issuer[:100]!r}")
     token = app.authorize_access_token(request)
     id_claims = token.get("userinfo")
     if not id_claims or not token.get("id_token"):
