@@ -11,10 +11,12 @@ with a page that says so, and nothing is created. Screenshots go to test-artifac
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import connections
 
 from tests.conftest import in_ci
 from tests.e2e.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
@@ -37,15 +39,14 @@ def items(oidc, item_factory, kr_org):
 
 
 @pytest.fixture
-def browser(items, oidc, monkeypatch):
-    """Chromium, started after the data exists. The test body reads the database between
-    browser steps, on this thread (where Playwright's sync API keeps an idle event loop)."""
+def browser(items, oidc):
+    """Chromium, started after the data exists; the test body reads the database through
+    from_database()."""
     if not Path(CHROMIUM).exists():
         reason = f"Chromium is not installed at {CHROMIUM} (run `make browser-deps`)"
         if in_ci():
             pytest.fail(reason)
         pytest.skip(reason)
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -61,6 +62,40 @@ def page(browser):
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+def from_database(read, *args):
+    """read(*args) in a plain thread, its connection closed after: on this thread Playwright's
+    sync API keeps an event loop, where Django refuses (or leaks) database connections."""
+
+    def run():
+        try:
+            return read(*args)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(run).result()
+
+
+def account_of(email: str) -> dict:
+    user = User.objects.get(email=email)
+    profile = Profile.objects.select_related("organization").get(user=user)
+    return {
+        "name": user.get_full_name(),
+        "staff": user.is_staff,
+        "roles": set(user.groups.values_list("name", flat=True)),
+        "profile": (profile.country, profile.language, profile.time_zone, profile.organization.key),
+        "clearances": (profile.may_see_us_only, profile.may_see_kr_only, profile.may_see_us_kr),
+        "providers": list(
+            ExternalIdentity.objects.filter(user=user).values_list("provider", flat=True)
+        ),
+        "accounts": User.objects.count(),
+    }
+
+
+def nothing_created() -> bool:
+    return not User.objects.exists() and not ExternalIdentity.objects.exists()
 
 
 def at_provider(page, login: str) -> None:
@@ -109,17 +144,10 @@ def test_the_first_sign_in_makes_the_account_and_the_next_follows_the_provider(
     assert "조선소 정비 협정" in shown and "공동 공급망 지도" in shown
     assert "수출 허가 검토" not in shown  # U.S. only: not cleared
 
-    user = User.objects.get(email="minji@example.org")
-    profile = Profile.objects.select_related("organization").get(user=user)
-    assert (profile.country, profile.language, profile.time_zone) == ("KR", "ko", "Asia/Seoul")
-    assert profile.organization.key == "dapa" and user.get_full_name() == "Kim Minji"
-    assert set(user.groups.values_list("name", flat=True)) == {roles.READERS}
-    assert (profile.may_see_us_only, profile.may_see_kr_only, profile.may_see_us_kr) == (
-        False,
-        True,
-        True,
-    )
-    assert ExternalIdentity.objects.get(user=user).provider == "test"
+    account = from_database(account_of, "minji@example.org")
+    assert account["profile"] == ("KR", "ko", "Asia/Seoul", "dapa")
+    assert account["name"] == "Kim Minji" and account["roles"] == {roles.READERS}
+    assert account["clearances"] == (False, True, True) and account["providers"] == ["test"]
 
     # The provider changes her claims: coordinator now, English, cleared for U.S.-ROK only.
     oidc.set_account(
@@ -144,11 +172,10 @@ def test_the_first_sign_in_makes_the_account_and_the_next_follows_the_provider(
     shown = item_titles(page, base)
     assert "Joint supply chain map" in shown and "Shipyard maintenance pact" not in shown
 
-    user.refresh_from_db()
-    profile.refresh_from_db()
-    assert user.is_staff and set(user.groups.values_list("name", flat=True)) == {roles.COORDINATORS}
-    assert (profile.language, profile.may_see_kr_only, profile.may_see_us_kr) == ("en", False, True)
-    assert User.objects.count() == 1
+    account = from_database(account_of, "minji@example.org")
+    assert account["staff"] and account["roles"] == {roles.COORDINATORS}
+    assert account["profile"][1] == "en" and account["clearances"] == (False, False, True)
+    assert account["accounts"] == 1
 
     # The provider asserted a password only: the admin still asks for the tracker's own code.
     page.goto(f"{base}/admin/")
@@ -183,7 +210,7 @@ def test_a_forged_state_is_refused_and_creates_nothing(live_server, oidc, page):
     sign_in(page, live_server.url, "minji")
     page.get_by_role("heading", name="Not signed in").wait_for()
     assert "was not started here" in page.get_by_role("alert").inner_text()
-    assert not User.objects.exists() and not ExternalIdentity.objects.exists()
+    assert from_database(nothing_created)
 
 
 def test_an_id_token_for_another_audience_is_refused_and_creates_nothing(live_server, oidc, page):
@@ -193,4 +220,4 @@ def test_an_id_token_for_another_audience_is_refused_and_creates_nothing(live_se
     page.get_by_role("heading", name="Not signed in").wait_for()
     assert "could not be verified" in page.get_by_role("alert").inner_text()
     page.screenshot(path=str(ARTIFACTS / "sign-in-refused.png"))
-    assert not User.objects.exists() and not ExternalIdentity.objects.exists()
+    assert from_database(nothing_created)
