@@ -5,7 +5,11 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum < requirements.lock | cut -d' ' -f1)
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: install demo test lint format bench faults faults-short browser-deps clean
+# The sign-in tests' OpenID Connect provider (npm's oidc-provider, run by node).
+OIDC_PROVIDER := tests/support/oidc_provider
+OIDC_STAMP := $(OIDC_PROVIDER)/node_modules/.installed-$(shell cksum < $(OIDC_PROVIDER)/package-lock.json | cut -d' ' -f1)
+
+.PHONY: install test-deps node-deps demo test lint format bench faults faults-short browser-deps clean
 
 $(STAMP): requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,6 +17,19 @@ $(STAMP): requirements.lock
 	@rm -f $(VENV)/.installed-* && touch $(STAMP)
 
 install: $(STAMP)
+
+$(OIDC_STAMP): $(OIDC_PROVIDER)/package-lock.json
+	@node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' \
+	  || (echo "The sign-in tests' provider needs node 20.19 or later (make node-deps)" >&2; exit 1)
+	npm ci --prefix $(OIDC_PROVIDER) --no-audit --no-fund --loglevel=error
+	@rm -f $(OIDC_PROVIDER)/node_modules/.installed-* && touch $@
+
+# What the tests need beyond Python: the OpenID Connect provider's npm packages.
+test-deps: $(OIDC_STAMP)
+
+# node and npm for the test provider, from Debian when missing (root, Debian).
+node-deps:
+	@command -v node >/dev/null && command -v npm >/dev/null || (apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null)
 
 demo: export ADMIN_REQUIRE_OTP ?= 0
 demo: export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
@@ -24,7 +41,7 @@ demo: install
 
 # Embedded by default (SQLite, filesystem broker). Set DATABASE_URL and CELERY_BROKER_URL to run
 # the same suite against PostgreSQL and Redis. Test state lives apart from the demo's, in var/test.
-test: install
+test: install test-deps
 	VAR_DIR=$(CURDIR)/var/test $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install

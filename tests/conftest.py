@@ -10,6 +10,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group, User
 
+from tests.support.oidc import oidc, oidc_provider  # noqa: F401
 from tracker import roles
 from tracker.models import (
     ActionItem,

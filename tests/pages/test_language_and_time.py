@@ -70,10 +70,14 @@ PAGES_FILES = re.compile(
 
 
 def catalogue_entries() -> list[tuple[str, str, str]]:
-    """(references, msgid, msgstr) of each single-line entry of the Korean .po file."""
+    """(references, msgid, msgstr) of each entry of the Korean .po file whose msgid is on one
+    line (its msgstr may be wrapped over several)."""
     text = (CATALOGUE / "django.po").read_text(encoding="utf-8")
-    pattern = re.compile(r'((?:#: .*\n)+)(?:#,.*\n)?msgid (".+")\nmsgstr (".*")\n')
-    return [(refs, json.loads(mid), json.loads(mstr)) for refs, mid, mstr in pattern.findall(text)]
+    pattern = re.compile(r'((?:#: .*\n)+)(?:#,.*\n)?msgid (".+")\nmsgstr ((?:".*"\n)+)')
+    return [
+        (refs, json.loads(mid), "".join(json.loads(part) for part in mstr.splitlines()))
+        for refs, mid, mstr in pattern.findall(text)
+    ]
 
 
 def test_every_string_of_the_pages_has_a_korean_translation():

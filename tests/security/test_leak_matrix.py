@@ -1,6 +1,7 @@
 """The leak matrix: no user ever sees the text of an item outside their markings, at any exit.
 
 Users: an owner, a reader and a coordinator of each country, a reader with no clearances, a
+reader and a coordinator made by a sign-in through an identity provider (from its claims), a
 superuser and an anonymous visitor. Exits: every URL pattern the project has (walked from the
 resolver, so a new page is checked, or fails the test until it is given objects to open), admin
 search, autocomplete, list filters, actions, export and history, the status pages' search and
@@ -247,7 +248,7 @@ def test_the_lookup_walk_would_see_a_difference(leak_world, settings):
 def test_the_matrix_would_see_a_leak(leak_world, settings):
     """The oracle is not blind: each marker shows (in English and Korean) where it is allowed."""
     settings.ADMIN_REQUIRE_OTP = False
-    for name in ("us-reader", "kr-coord", "uncleared"):
+    for name in ("us-reader", "kr-coord", "uncleared", "sso-kr-reader", "sso-us-coord"):
         client = leak_world.client_for(name)
         for marking in SEES[name]:
             item = leak_world.items[marking]

@@ -75,6 +75,7 @@ class Objects:
     calendar_tokens: list[str] = field(default_factory=list)
     enrolment_tokens: list[str] = field(default_factory=lambda: ["no-such-link"])
     content_types: list[tuple[int, object]] = field(default_factory=list)
+    providers: list[str] = field(default_factory=lambda: ["no-such-provider"])
 
     def of(self, model: type[Model]) -> list[object]:
         if model not in self.pks:
@@ -133,6 +134,7 @@ def _named_args(objects: Objects) -> dict[str, list[tuple]]:
     args["tracker:calendar_feed"] = [(t,) for t in objects.calendar_tokens]
     args["admin:two_factor_enrol"] = [(t,) for t in objects.enrolment_tokens]
     args["admin:view_on_site"] = list(objects.content_types)
+    args["oidc_login"] = args["oidc_callback"] = [(name,) for name in objects.providers]
     labels = sorted({model._meta.app_label for model in admin.site._registry})
     args["admin:app_list"] = [(label,) for label in labels]
     for model in admin.site._registry:

@@ -33,6 +33,7 @@ from .items import (
     overdue_q,
 )
 from .people import (
+    ExternalIdentity,
     Profile,
     new_calendar_token,
     validate_time_zone,
@@ -45,6 +46,7 @@ from .reminders import (
 )
 
 __all__ = [
+    "ExternalIdentity",
     "Country",
     "Marking",
     "Status",

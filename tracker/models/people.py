@@ -60,3 +60,26 @@ class Profile(models.Model):
 
     def __str__(self) -> str:
         return f"Profile of {self.user}"
+
+
+class ExternalIdentity(models.Model):
+    """An account's identity at an OpenID Connect provider: the provider's name (from
+    OIDC_PROVIDERS) and its stable subject (`sub`). An account may have one at each provider."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="external_identities"
+    )
+    provider = models.CharField(max_length=40)
+    subject = models.CharField(max_length=255)
+    created_at = models.DateTimeField()
+    last_sign_in_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "subject"], name="external_identity_unique_subject"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.subject}"
