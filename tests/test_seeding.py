@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 
 from tests.conftest import in_ci
 from tracker import roles, workflow
-from tracker.models import ActionItem, Organization, Source, Status, Theme
+from tracker.models import ActionItem, Organization, Source, Status, Theme, UpdateKind
 from tracker.seeding import SeedErrors, load_paths
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -125,7 +125,12 @@ def test_a_reload_keeps_status_and_owners_entered_in_the_tracker(tmp_path, user_
     assert item.status == Status.IN_PROGRESS
     assert item.owner == owner
     assert list(item.co_owners.all()) == [coordinator]
-    assert item.updates.count() == 2
+    assert item.updates.count() == 3  # reassigned, started, and the reload's title change
+    reload = item.updates.first()
+    assert reload.kind == UpdateKind.SEED and reload.author is None
+    assert reload.changes == [
+        {"field": "title_en", "old": "Do the first thing", "new": "Do the first thing well"}
+    ]
 
 
 def test_a_reload_updates_seed_fields(tmp_path, db):

@@ -47,11 +47,17 @@ OPEN_STATUSES = (Status.NOT_STARTED, Status.IN_PROGRESS, Status.BLOCKED)
 CLOSED_STATUSES = (Status.IMPLEMENTED, Status.CLOSED_NOT_IMPLEMENTED, Status.SUPERSEDED)
 
 
+TITLE_MAX_LENGTH = 300
+
+
 class Priority(models.TextChoices):
     LOW = "low", _("Low")
     MEDIUM = "medium", _("Medium")
     HIGH = "high", _("High")
     CRITICAL = "critical", _("Critical")
+
+
+KEY_HELP = _("Lowercase letters, digits and hyphens; a reload of the report matches on it.")
 
 
 class Language(models.TextChoices):
@@ -76,17 +82,21 @@ class BilingualTitleMixin:
 
 
 class Source(BilingualTitleMixin, models.Model):
-    key = models.SlugField(max_length=80, unique=True)
-    title_en = models.CharField(max_length=300)
-    title_ko = models.CharField(max_length=300, blank=True)
-    publisher = models.CharField(max_length=200, blank=True)
-    author = models.CharField(max_length=200, blank=True)
-    date = models.DateField(help_text=_("Publication date; no item may be due before it."))
-    url = models.URLField(blank=True)
-    citation = models.TextField(blank=True)
+    key = models.SlugField(_("key"), max_length=80, unique=True, help_text=KEY_HELP)
+    title_en = models.CharField(_("title (English)"), max_length=300)
+    title_ko = models.CharField(_("title (Korean)"), max_length=300, blank=True)
+    publisher = models.CharField(_("publisher"), max_length=200, blank=True)
+    author = models.CharField(_("author"), max_length=200, blank=True)
+    date = models.DateField(
+        _("publication date"), help_text=_("Publication date; no item may be due before it.")
+    )
+    url = models.URLField(_("address (URL)"), blank=True)
+    citation = models.TextField(_("citation"), blank=True)
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
         ordering = ["-date", "key"]
 
     def __str__(self) -> str:
@@ -94,13 +104,19 @@ class Source(BilingualTitleMixin, models.Model):
 
 
 class Theme(BilingualTitleMixin, models.Model):
-    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="themes")
-    key = models.SlugField(max_length=80)
-    order = models.PositiveSmallIntegerField(default=0)
-    title_en = models.CharField(max_length=200)
-    title_ko = models.CharField(max_length=200, blank=True)
+    source = models.ForeignKey(
+        Source, on_delete=models.CASCADE, related_name="themes", verbose_name=_("report")
+    )
+    key = models.SlugField(_("key"), max_length=80, help_text=KEY_HELP)
+    order = models.PositiveSmallIntegerField(
+        _("order"), default=0, help_text=_("Position of the theme in the report.")
+    )
+    title_en = models.CharField(_("title (English)"), max_length=200)
+    title_ko = models.CharField(_("title (Korean)"), max_length=200, blank=True)
 
     class Meta:
+        verbose_name = _("theme")
+        verbose_name_plural = _("themes")
         ordering = ["source", "order", "key"]
         constraints = [
             models.UniqueConstraint(fields=["source", "key"], name="theme_unique_key_per_source"),
@@ -111,20 +127,23 @@ class Theme(BilingualTitleMixin, models.Model):
 
 
 class Organization(models.Model):
-    key = models.SlugField(max_length=80, unique=True)
-    name_en = models.CharField(max_length=200)
-    name_ko = models.CharField(max_length=200, blank=True)
-    country = models.CharField(max_length=5, choices=Country.choices)
+    key = models.SlugField(_("key"), max_length=80, unique=True, help_text=KEY_HELP)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+    name_ko = models.CharField(_("name (Korean)"), max_length=200, blank=True)
+    country = models.CharField(_("country"), max_length=5, choices=Country.choices)
     coordinator = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="coordinated_organizations",
+        verbose_name=_("coordinator"),
         help_text=_("Receives escalation copies for this organization's overdue items."),
     )
 
     class Meta:
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
         ordering = ["name_en"]
         constraints = [
             models.CheckConstraint(
@@ -165,53 +184,80 @@ class ActionItemQuerySet(models.QuerySet):
 
 
 class ActionItem(BilingualTitleMixin, models.Model):
-    key = models.SlugField(max_length=80, unique=True)
-    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="items")
+    key = models.SlugField(_("key"), max_length=80, unique=True, help_text=KEY_HELP)
+    source = models.ForeignKey(
+        Source, on_delete=models.PROTECT, related_name="items", verbose_name=_("report")
+    )
     # Copy of source.date so the database itself can refuse a due date before the report.
-    source_date = models.DateField(editable=False)
-    theme = models.ForeignKey(Theme, on_delete=models.PROTECT, related_name="items")
-    title_en = models.CharField(max_length=300)
-    title_ko = models.CharField(max_length=300, blank=True)
-    summary_en = models.TextField(blank=True)
-    summary_ko = models.TextField(blank=True)
-    paragraph = models.PositiveSmallIntegerField(help_text=_("Paragraph of the report."))
-    excerpt = models.TextField(help_text=_("Short verbatim excerpt of the report."))
+    source_date = models.DateField(_("report date"), editable=False)
+    theme = models.ForeignKey(
+        Theme, on_delete=models.PROTECT, related_name="items", verbose_name=_("theme")
+    )
+    title_en = models.CharField(_("title (English)"), max_length=TITLE_MAX_LENGTH)
+    title_ko = models.CharField(_("title (Korean)"), max_length=TITLE_MAX_LENGTH, blank=True)
+    summary_en = models.TextField(_("summary (English)"), blank=True)
+    summary_ko = models.TextField(_("summary (Korean)"), blank=True)
+    paragraph = models.PositiveSmallIntegerField(
+        _("paragraph"), help_text=_("Paragraph of the report.")
+    )
+    excerpt = models.TextField(_("excerpt"), help_text=_("Short verbatim excerpt of the report."))
     lead_organization = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, related_name="led_items"
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="led_items",
+        verbose_name=_("lead organization"),
     )
     partner_organizations = models.ManyToManyField(
-        Organization, blank=True, related_name="partner_items"
+        Organization, blank=True, related_name="partner_items", verbose_name=_("partners")
     )
-    owner_role = models.CharField(max_length=200, blank=True)
+    owner_role_en = models.CharField(
+        _("owner's role (English)"),
+        max_length=200,
+        blank=True,
+        help_text=_("The role that should own the item, as the report would name it."),
+    )
+    owner_role_ko = models.CharField(_("owner's role (Korean)"), max_length=200, blank=True)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="owned_items",
+        verbose_name=_("owner"),
         help_text=_("The one accountable owner."),
     )
     co_owners = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, blank=True, related_name="co_owned_items"
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="co_owned_items",
+        verbose_name=_("co-owners"),
     )
-    status = models.CharField(max_length=32, choices=Status.choices, default=Status.NOT_STARTED)
-    priority = models.CharField(max_length=16, choices=Priority.choices, default=Priority.MEDIUM)
-    due_date = models.DateField(null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=32, choices=Status.choices, default=Status.NOT_STARTED
+    )
+    priority = models.CharField(
+        _("priority"), max_length=16, choices=Priority.choices, default=Priority.MEDIUM
+    )
+    due_date = models.DateField(_("due date"), null=True, blank=True)
     cadence_days = models.PositiveSmallIntegerField(
-        default=14, help_text=_("Days between follow-ups.")
+        _("follow-up every (days)"), default=14, help_text=_("Days between follow-ups.")
     )
-    last_update_at = models.DateTimeField(null=True, blank=True)
-    next_follow_up_at = models.DateTimeField(null=True, blank=True)
-    snoozed_until = models.DateTimeField(null=True, blank=True)
-    marking = models.CharField(max_length=16, choices=Marking.choices, default=Marking.ALL)
-    version = models.PositiveIntegerField(default=1, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    last_update_at = models.DateTimeField(_("last update"), null=True, blank=True)
+    next_follow_up_at = models.DateTimeField(_("next follow-up"), null=True, blank=True)
+    snoozed_until = models.DateTimeField(_("snoozed until"), null=True, blank=True)
+    marking = models.CharField(
+        _("releasability"), max_length=16, choices=Marking.choices, default=Marking.ALL
+    )
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
     history = HistoricalRecords(m2m_fields=[co_owners, partner_organizations])
 
     objects = ActionItemQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("action item")
+        verbose_name_plural = _("action items")
         ordering = ["key"]
         permissions = [("manage_items", "Can manage every action item (coordinator)")]
         constraints = [
@@ -270,6 +316,10 @@ class ActionItem(BilingualTitleMixin, models.Model):
         return pick_language(self.summary_en, self.summary_ko)
 
     @property
+    def owner_role(self) -> str:
+        return pick_language(self.owner_role_en, self.owner_role_ko)
+
+    @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
@@ -303,22 +353,41 @@ class UpdateKind(models.TextChoices):
     ON_TRACK = "on_track", _("Still on track")
     SNOOZE = "snooze", _("Snoozed")
     REASSIGN = "reassign", _("Owner changed")
+    DUE_DATE = "due_date", _("Due date moved")
+    EDIT = "edit", _("Details changed")
+    IMPORT = "import", _("Changed by an import")
+    SEED = "seed", _("Changed by a report reload")
 
 
 class StatusUpdate(models.Model):
-    """One entry of an item's timeline. Append-only: written by workflow.py, never edited."""
+    """One entry of an item's timeline. Append-only: written by workflow.py, never edited.
 
-    item = models.ForeignKey(ActionItem, on_delete=models.CASCADE, related_name="updates")
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    `changes` lists the fields a change moved, as {"field", "old", "new"} with language-neutral
+    values (dates in ISO form, choice values, names in both languages), so each reader sees the
+    entry in their own language (tracker/changes.py writes and describes them)."""
+
+    item = models.ForeignKey(
+        ActionItem, on_delete=models.CASCADE, related_name="updates", verbose_name=_("action item")
     )
-    created_at = models.DateTimeField()
-    kind = models.CharField(max_length=16, choices=UpdateKind.choices, default=UpdateKind.NOTE)
-    from_status = models.CharField(max_length=32, choices=Status.choices)
-    to_status = models.CharField(max_length=32, choices=Status.choices)
-    note = models.TextField(blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        verbose_name=_("author"),
+    )
+    created_at = models.DateTimeField(_("when"))
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=UpdateKind.choices, default=UpdateKind.NOTE
+    )
+    from_status = models.CharField(_("status before"), max_length=32, choices=Status.choices)
+    to_status = models.CharField(_("status after"), max_length=32, choices=Status.choices)
+    note = models.TextField(_("note"), blank=True)
+    changes = models.JSONField(_("changed fields"), default=list, blank=True)
 
     class Meta:
+        verbose_name = _("timeline entry")
+        verbose_name_plural = _("timeline entries")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["item", "-created_at"], name="update_item_time_idx")]
         constraints = [
@@ -343,23 +412,43 @@ def new_calendar_token() -> str:
 
 class Profile(models.Model):
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="profile",
+        verbose_name=_("user"),
     )
     organization = models.ForeignKey(
-        Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
+        verbose_name=_("organization"),
     )
-    country = models.CharField(max_length=5, choices=Country.choices, default=Country.US)
+    country = models.CharField(
+        _("country"), max_length=5, choices=Country.choices, default=Country.US
+    )
     time_zone = models.CharField(
-        max_length=64, default="America/New_York", validators=[validate_time_zone]
+        _("time zone"),
+        max_length=64,
+        default="America/New_York",
+        validators=[validate_time_zone],
+        help_text=_("An IANA name such as Asia/Seoul: pages and reminders follow it."),
     )
-    language = models.CharField(max_length=2, choices=Language.choices, default=Language.EN)
+    language = models.CharField(
+        _("language"), max_length=2, choices=Language.choices, default=Language.EN
+    )
     # Markings beyond "releasable to all" that this user is cleared to see.
     may_see_us_only = models.BooleanField(default=False, verbose_name=_("May see U.S. only"))
     may_see_kr_only = models.BooleanField(default=False, verbose_name=_("May see ROK only"))
     may_see_us_kr = models.BooleanField(default=False, verbose_name=_("May see U.S. and ROK"))
-    calendar_token = models.CharField(max_length=64, unique=True, default=new_calendar_token)
+    calendar_token = models.CharField(
+        _("calendar feed token"), max_length=64, unique=True, default=new_calendar_token
+    )
 
     class Meta:
+        verbose_name = _("profile")
+        verbose_name_plural = _("profiles")
         constraints = [
             models.CheckConstraint(
                 condition=Q(language__in=Language.values), name="profile_valid_language"
@@ -391,38 +480,51 @@ class Reminder(models.Model):
     """One digest to one recipient for one local day, claimed before it is sent."""
 
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="reminders",
+        verbose_name=_("recipient"),
     )
-    local_date = models.DateField(help_text=_("The recipient's local day this digest is for."))
+    local_date = models.DateField(
+        _("local date"), help_text=_("The recipient's local day this digest is for.")
+    )
     state = models.CharField(
-        max_length=16, choices=ReminderState.choices, default=ReminderState.PENDING
+        _("state"), max_length=16, choices=ReminderState.choices, default=ReminderState.PENDING
     )
-    items = models.ManyToManyField(ActionItem, through="ReminderItem", related_name="reminders")
-    created_at = models.DateTimeField()
+    items = models.ManyToManyField(
+        ActionItem, through="ReminderItem", related_name="reminders", verbose_name=_("items")
+    )
+    created_at = models.DateTimeField(_("created"))
     claimed_at = models.DateTimeField(
-        null=True, blank=True, help_text=_("When a worker last took it to send.")
+        _("claimed"), null=True, blank=True, help_text=_("When a worker last took it to send.")
     )
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.TextField(blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    message_id = models.CharField(max_length=255, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    message_id = models.CharField(_("message ID"), max_length=255, blank=True)
     # Delivery bookkeeping (delivery.py). `attempts` counts the times a worker took the row to
     # send: each reached SMTP (one cut short by a dead worker included) unless the row ended
     # skipped. The sweep re-enqueues a pending row untouched for too long.
-    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
     next_attempt_at = models.DateTimeField(
-        null=True, blank=True, help_text=_("When the next send is due (after a retry).")
+        _("next attempt"),
+        null=True,
+        blank=True,
+        help_text=_("When the next send is due (after a retry)."),
     )
     send_before = models.DateTimeField(
+        _("send before"),
         null=True,
         blank=True,
         help_text=_("End of the recipient's morning window; empty for a digest sent by hand."),
     )
     give_up_after = models.PositiveSmallIntegerField(
-        default=8, help_text=_("Mark failed once attempts reach this number.")
+        _("give up after"), default=8, help_text=_("Mark failed once attempts reach this number.")
     )
 
     class Meta:
+        verbose_name = _("reminder digest")
+        verbose_name_plural = _("reminder digests")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
@@ -452,11 +554,20 @@ class Reminder(models.Model):
 
 
 class ReminderItem(models.Model):
-    reminder = models.ForeignKey(Reminder, on_delete=models.CASCADE, related_name="entries")
-    item = models.ForeignKey(ActionItem, on_delete=models.CASCADE, related_name="reminder_entries")
-    kind = models.CharField(max_length=16, choices=ReminderKind.choices)
+    reminder = models.ForeignKey(
+        Reminder, on_delete=models.CASCADE, related_name="entries", verbose_name=_("digest")
+    )
+    item = models.ForeignKey(
+        ActionItem,
+        on_delete=models.CASCADE,
+        related_name="reminder_entries",
+        verbose_name=_("action item"),
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=ReminderKind.choices)
 
     class Meta:
+        verbose_name = _("digest entry")
+        verbose_name_plural = _("digest entries")
         constraints = [
             models.UniqueConstraint(fields=["reminder", "item"], name="reminder_item_once"),
             models.CheckConstraint(
@@ -471,15 +582,25 @@ class ReminderItem(models.Model):
 class UsedLink(models.Model):
     """A one-click email link that has acted; its token hash is unique, so it acts only once."""
 
-    token_hash = models.CharField(max_length=64, unique=True)
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True)
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="used_links"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="used_links",
+        verbose_name=_("recipient"),
     )
-    item = models.ForeignKey(ActionItem, on_delete=models.CASCADE, related_name="used_links")
-    action = models.CharField(max_length=16)
-    used_at = models.DateTimeField()
+    item = models.ForeignKey(
+        ActionItem,
+        on_delete=models.CASCADE,
+        related_name="used_links",
+        verbose_name=_("action item"),
+    )
+    action = models.CharField(_("action"), max_length=16)
+    used_at = models.DateTimeField(_("used"))
 
     class Meta:
+        verbose_name = _("used email link")
+        verbose_name_plural = _("used email links")
         ordering = ["-used_at"]
 
     def __str__(self) -> str:
@@ -489,12 +610,14 @@ class UsedLink(models.Model):
 class SweepRun(models.Model):
     """When the reminder sweep last ran, so /healthz can tell a stopped beat."""
 
-    started_at = models.DateTimeField()
-    finished_at = models.DateTimeField(null=True, blank=True)
-    claimed = models.PositiveIntegerField(default=0)
-    requeued = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(_("started"))
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    claimed = models.PositiveIntegerField(_("digests claimed"), default=0)
+    requeued = models.PositiveIntegerField(_("digests queued again"), default=0)
 
     class Meta:
+        verbose_name = _("reminder sweep")
+        verbose_name_plural = _("reminder sweeps")
         ordering = ["-started_at"]
         indexes = [models.Index(fields=["-started_at"], name="sweep_started_idx")]
 

@@ -16,7 +16,9 @@ from typing import Any
 
 import yaml
 from django.db import transaction
+from django.db.models import F
 
+from . import changes
 from .models import (
     ActionItem,
     Country,
@@ -25,6 +27,7 @@ from .models import (
     Priority,
     Source,
     Theme,
+    UpdateKind,
 )
 from .workflow import next_follow_up
 
@@ -168,7 +171,9 @@ ITEM = Spec(
         "summary_en": str,
         "summary_ko": str,
         "partners": list,
-        "owner_role": str,
+        "owner_role_en": str,
+        "owner_role_ko": str,
+        "owner_role": str,  # the older name of owner_role_en
         "priority": str,
         "due": (dt.date, str),
         "cadence_days": int,
@@ -185,6 +190,8 @@ TEXT_LIMITS = {
     "summary_en": 4000,
     "summary_ko": 4000,
     "owner_role": 200,
+    "owner_role_en": 200,
+    "owner_role_ko": 200,
     "publisher": 200,
     "author": 200,
     "url": 200,
@@ -361,6 +368,11 @@ def _check_item(check, item, where, *, theme_keys, org_keys, source_date) -> Non
         for partner, line in zip(partners, partners.item_lines, strict=True):
             if not isinstance(partner, str) or partner not in org_keys:
                 check.add(line, f"unknown organization “{partner}” in partners of {where}")
+    if "owner_role" in item and "owner_role_en" in item:
+        check.add(
+            item.key_lines["owner_role"],
+            f"“owner_role” in {where} is the older name of “owner_role_en”: give one of them",
+        )
     check.choice(item, "priority", Priority.values, where)
     check.choice(item, "releasability", Marking.values, where)
     cadence = item.get("cadence_days")
@@ -475,7 +487,8 @@ def _item_values(item: dict, *, source: Source, themes: dict, orgs: dict) -> dic
         "paragraph": provenance["paragraph"],
         "excerpt": provenance["excerpt"],
         "lead_organization": orgs[item["lead"]],
-        "owner_role": item.get("owner_role") or "",
+        "owner_role_en": item.get("owner_role_en") or item.get("owner_role") or "",
+        "owner_role_ko": item.get("owner_role_ko") or "",
         "priority": item.get("priority") or Priority.MEDIUM,
         "due_date": due,
         "cadence_days": item.get("cadence_days") or 14,
@@ -531,15 +544,25 @@ def _load_file(seed: SeedFile, result: LoadResult, now: dt.datetime) -> None:
         )
     for item in seed.items:
         values = _item_values(item, source=source, themes=themes, orgs=orgs)
-        obj, created = _upsert(ActionItem, {"key": item["key"]}, values, result, "items")
-        if created:
-            obj.next_follow_up_at = next_follow_up(item=obj, now=now)
-            obj.save(update_fields=["next_follow_up_at"])
-        partners = {orgs[key].pk for key in item.get("partners") or []}
-        if set(obj.partner_organizations.values_list("pk", flat=True)) != partners:
-            obj.partner_organizations.set(partners)
-            if not created:
-                result.count("updated", "partner lists")
+        _load_item(item, values, [orgs[key] for key in item.get("partners") or []], result, now)
+
+
+def _load_item(item: dict, values: dict, partners: list, result: LoadResult, now) -> None:
+    """Upsert one item; a reload that changes its fields puts them on its timeline (and
+    bumps its version, so a form opened before the reload cannot overwrite them)."""
+    existing = ActionItem.objects.filter(key=item["key"]).first()
+    before = changes.snapshot(existing) if existing else None
+    obj, created = _upsert(ActionItem, {"key": item["key"]}, values, result, "items")
+    if created:
+        obj.next_follow_up_at = next_follow_up(item=obj, now=now)
+        obj.save(update_fields=["next_follow_up_at"])
+    if set(obj.partner_organizations.values_list("pk", flat=True)) != {o.pk for o in partners}:
+        obj.partner_organizations.set(partners)
+        if not created:
+            result.count("updated", "partner lists")
+    if before is not None and (moved := changes.diff(before, changes.snapshot(obj))):
+        changes.record(item=obj, by=None, now=now, kind=UpdateKind.SEED, changes=moved)
+        ActionItem.objects.filter(pk=obj.pk).update(version=F("version") + 1)
 
 
 def default_paths(seed_dir: Path) -> list[Path]:

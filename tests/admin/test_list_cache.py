@@ -189,6 +189,7 @@ def test_a_change_of_the_names_the_filters_list_shows_on_the_next_list_load(
     # Two of each, so the sidebar offers them (a filter of one choice is left out).
     second = Source.objects.create(key="second", title_en="Second report", date=source.date)
     Theme.objects.create(source=second, key="second", title_en="Second theme")
+    Organization.objects.create(key="second", name_en="Second ministry", country=Country.KR)
     client = browser(coordinator)
     kept_page = load_kept(client)
     assert theme.title_en in kept_page and source.title_en in kept_page

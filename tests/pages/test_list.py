@@ -109,7 +109,7 @@ def test_the_export_holds_exactly_the_filtered_items_in_the_same_order(signed_in
     assert [r[0] for r in rows[1:]] == listed(
         signed_in, "?status=implemented&status=in_progress&sort=-due"
     )
-    assert rows[1][13].endswith("/items/closed-item/")
+    assert rows[1][rows[0].index("Link")].endswith("/items/closed-item/")
 
 
 def test_the_export_link_carries_the_current_filters(signed_in):

@@ -55,7 +55,7 @@ PATHS = {
     "/": 18,
     "/items/": 12,
     "/items/?status=blocked&owner=owner&overdue=on&q=Title&sort=-due": 12,
-    "/items/export.csv": 4,
+    "/items/export.csv": 5,
     "/items/public-item/": 8,
     "/mine/": 5,
     "/calendar/": 3,

@@ -146,9 +146,16 @@ bulk_actions = st.one_of(
     ),
     st.builds(lambda days: {"action": "snooze_follow_up", "days": days}, numbers),
     st.builds(
-        lambda owner, note: {"action": "reassign_owner", "owner": owner, "note": note},
+        lambda owner, note, role: {
+            "action": "reassign_owner",
+            "owner": owner,
+            "note": note,
+            "role": role,
+            "role_en": note,
+        },
         numbers,
         texts,
+        st.sampled_from(["keep", "replace", "clear", "", "x"]),
     ),
 )
 

@@ -15,8 +15,6 @@ from simple_history.utils import get_m2m_reverse_field_name
 from tracker import reminders, workflow
 from tracker.models import ActionItem
 
-from .forms import AdminStatusUpdateForm
-
 HISTORY_SHOWN = 10
 REMINDERS_SHOWN = 20
 
@@ -77,14 +75,9 @@ def field_history(item: ActionItem) -> list[HistoryEntry]:
 
 def item_page_context(request, item: ActionItem, *, site_name: str) -> dict:
     user = request.user
-    may_update = workflow.may_update(user, item)
     return {
         "item": item,
         "timeline": list(item.updates.select_related("author")),
-        "update_form": AdminStatusUpdateForm(item=item) if may_update else None,
-        "update_url": reverse(
-            "admin:tracker_actionitem_post_update", args=[item.pk], current_app=site_name
-        ),
         "reassign_url": reverse(
             "admin:tracker_actionitem_reassign", args=[item.pk], current_app=site_name
         )
