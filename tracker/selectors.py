@@ -15,6 +15,7 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db.models import (
     Aggregate,
@@ -330,3 +331,17 @@ def my_items(items: QuerySet, *, user) -> QuerySet:
 def needs_update(*, now: dt.datetime) -> Q:
     """Open items whose follow-up time has come (the same rule the reminders use)."""
     return Q(status__in=OPEN_STATUSES, next_follow_up_at__lte=now)
+
+
+def owned_by_name(items: QuerySet, *, text: str) -> QuerySet:
+    """Items among `items` whose owner or a co-owner matches `text`: part of their user name,
+    first or last name, in any case (“kim” finds kr-kim and Kim Min-ji)."""
+    text = text.strip()
+    if not text:
+        return items
+    people = Q()
+    for name in ("username", "first_name", "last_name"):
+        people |= Q(**{f"{name}__icontains": text})
+    matching = get_user_model().objects.filter(people).values("pk")
+    co_owned = ActionItem.co_owners.through.objects.filter(user_id__in=matching)
+    return items.filter(Q(owner__in=matching) | Q(pk__in=co_owned.values("actionitem_id")))

@@ -36,6 +36,7 @@ from .filters import (
 )
 from .forms import AdminActionItemForm, AdminStatusUpdateForm
 from .guards import CheckedHistoryAdmin, KeyCheckedRelations
+from .history import ReadableHistory
 from .item_page import item_page_context
 from .list_cache import cached_list_page
 from .transfer import ItemTransfer
@@ -54,7 +55,12 @@ class LeadCountryFilter(admin.ChoicesFieldListFilter):
 
 @admin.register(ActionItem)
 class ActionItemAdmin(
-    KeyCheckedRelations, ItemTransfer, ImportMixin, ExportActionMixin, CheckedHistoryAdmin
+    KeyCheckedRelations,
+    ItemTransfer,
+    ImportMixin,
+    ExportActionMixin,
+    ReadableHistory,
+    CheckedHistoryAdmin,
 ):
     form = AdminActionItemForm
     change_form_template = "admin/tracker/actionitem/change_form.html"

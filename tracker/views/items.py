@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 
-from .. import selectors
+from .. import exports, selectors
 from ..exports import csv_lines
 from ..filters import SELECTS, ItemFilter, clean_params
 from .common import PER_PAGE, CachedCountPaginator, cached_render, item_url, visible_items
@@ -64,6 +64,6 @@ def item_export(request):
         tz=timezone.get_current_timezone(),
     )
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
-    stamp = timezone.localdate().isoformat()
-    response["Content-Disposition"] = f'attachment; filename="action-items-{stamp}.csv"'
+    name = exports.file_name(today=timezone.localdate())
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
