@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils import formats
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -550,7 +551,11 @@ class Reminder(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Digest for {self.recipient} on {self.local_date} ({self.state})"
+        return _("Digest for %(recipient)s on %(date)s (%(state)s)") % {
+            "recipient": self.recipient,
+            "date": formats.date_format(self.local_date, "DATE_FORMAT"),
+            "state": self.get_state_display(),
+        }
 
 
 class ReminderItem(models.Model):

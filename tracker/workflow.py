@@ -10,6 +10,7 @@ import datetime as dt
 import re
 
 from django.db import transaction
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from . import changes
@@ -119,9 +120,14 @@ def _check_version(item: ActionItem, expected_version: int | None) -> None:
         return
     latest = item.history.order_by("-history_date").select_related("history_user").first()
     who = latest.history_user.get_username() if latest and latest.history_user else _("someone")
-    when = latest.history_date.isoformat(timespec="minutes") if latest else ""
+    # In the reader's own time zone and words (the active ones: the request's).
+    when = (
+        formats.date_format(timezone.localtime(latest.history_date), "DATETIME_FORMAT")
+        if latest
+        else ""
+    )
     raise StaleEdit(
-        _("%(who)s changed this item (%(when)s UTC) after you opened it; reload and try again.")
+        _("%(who)s changed this item (%(when)s) after you opened it; reload and try again.")
         % {"who": who, "when": when}
     )
 

@@ -143,7 +143,8 @@ def preview_rows(result) -> list[PreviewRow]:
             # import-export escapes the values; its diff adds only <ins>, <del> and <span>.
             (labels.get(name, name), mark_safe(html))  # noqa: S308
             for name, html in diffs
-            if row.import_type == UPDATE and _changed(str(html))
+            # The version moves with every save: not a change the file asks for.
+            if row.import_type == UPDATE and name != "version" and _changed(str(html))
         ]
         rows.append(PreviewRow(number, row.import_type, row.object_repr or "", changed))
     return rows

@@ -14,6 +14,11 @@ DJANGO_ADMIN = (
     gettext_noop("Select %s to view"),
 )
 
+# django-import-export's Korean for this one is marked fuzzy there (so never used), and wrong.
+IMPORT_EXPORT = (
+    gettext_noop("Import finished: {} new, {} updated, {} deleted and {} skipped {}."),
+)
+
 SIMPLE_HISTORY = (
     gettext_noop("View history: %s"),
     gettext_noop("View %s"),
