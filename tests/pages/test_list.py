@@ -155,3 +155,12 @@ def test_a_cached_list_is_kept_apart_per_viewer_clearance(client, world):
     assert "us-secret" in listed(client)
     client.force_login(world.reader)
     assert "us-secret" not in listed(client)
+
+
+def test_the_owner_filter_takes_part_of_a_user_name_or_a_name(signed_in, world):
+    world.co_owner.first_name, world.co_owner.last_name = "Min-ji", "Kim"
+    world.co_owner.save()
+    assert listed(signed_in, "?owner=OWN") == ["closed-item", "public-item", "us-secret"]
+    assert listed(signed_in, "?owner=coown") == ["public-item"]  # a co-owner counts
+    assert listed(signed_in, "?owner=kim") == ["public-item"]  # by last name
+    assert listed(signed_in, "?owner=nobody-like-this") == []
