@@ -165,6 +165,8 @@ def _sync(target: ActionItem, source: ActionItem) -> None:
         "snoozed_until",
         "version",
         "owner_id",
+        "owner_role_en",
+        "owner_role_ko",
         "updated_at",
     ):
         setattr(target, field, getattr(source, field))
@@ -296,19 +298,12 @@ def reassign_owner(
         locked.owner = owner
         if role is not None:
             locked.owner_role_en, locked.owner_role_ko = (part.strip() for part in role)
-        update = changes.record(
-            item=locked,
-            by=by,
-            now=now,
-            kind=UpdateKind.REASSIGN,
-            changes=changes.diff(before, changes.snapshot(locked)),
-            note=text,
-        )
+        moved = changes.diff(before, changes.snapshot(locked))
+        kind = UpdateKind.REASSIGN
+        update = changes.record(item=locked, by=by, now=now, kind=kind, changes=moved, note=text)
         locked.version += 1
         locked.save()
     _sync(item, locked)
-    for name in ("owner_role_en", "owner_role_ko"):
-        setattr(item, name, getattr(locked, name))
     return update
 
 
@@ -356,12 +351,7 @@ def save_edit(
         locked = _locked(item)
         _check_edit(item=item, saved=locked, expected_version=expected_version)
         moved = changes.diff(changes.snapshot(locked), changes.snapshot(item, m2m=m2m))
-        if item.cadence_days != locked.cadence_days and item.status in OPEN_STATUSES:
-            base = item.last_update_at or item.created_at
-            item.next_follow_up_at = next_follow_up(item=item, now=base)
-        if reason:  # a note is an update: the follow-up cadence starts again
-            item.last_update_at = now
-            item.next_follow_up_at = next_follow_up(item=item, now=now)
+        _follow_up_after_edit(item=item, saved=locked, noted=bool(reason), now=now)
         item.version = locked.version + 1
         item.save()
         for name, values in (m2m or {}).items():
@@ -372,6 +362,16 @@ def save_edit(
         if to_status:
             change_status(item=item, to=to_status, by=by, note=note, now=now)
     return item
+
+
+def _follow_up_after_edit(*, item: ActionItem, saved: ActionItem, noted: bool, now) -> None:
+    """A changed cadence moves the next follow-up; a note is an update, which restarts it."""
+    if item.cadence_days != saved.cadence_days and item.status in OPEN_STATUSES:
+        base = item.last_update_at or item.created_at
+        item.next_follow_up_at = next_follow_up(item=item, now=base)
+    if noted:
+        item.last_update_at = now
+        item.next_follow_up_at = next_follow_up(item=item, now=now)
 
 
 def _edit_kind(moved: list[dict], via: str) -> str:
