@@ -235,3 +235,43 @@ def test_new_items_get_a_first_follow_up_one_cadence_from_loading(tmp_path, db):
     item = ActionItem.objects.get()
     assert item.next_follow_up_at == NOW + dt.timedelta(days=14)
     assert item.marking == "us-kr"
+
+
+def test_owner_roles_load_in_both_languages_and_the_older_single_field_still_loads(tmp_path, db):
+    bilingual = GOOD.replace(
+        "    priority: high\n",
+        '    owner_role_en: "Trade ministry lead"\n'
+        '    owner_role_ko: "무역 담당 부처 책임자"\n'
+        "    priority: high\n",
+    )
+    load_paths([write(tmp_path, bilingual)], now=NOW)
+    item = ActionItem.objects.get(key="first-item")
+    assert (item.owner_role_en, item.owner_role_ko) == (
+        "Trade ministry lead",
+        "무역 담당 부처 책임자",
+    )
+    older = GOOD.replace(
+        "    priority: high\n", '    owner_role: "Older role"\n    priority: high\n'
+    )
+    load_paths([write(tmp_path, older)], now=NOW)
+    item.refresh_from_db()
+    assert (item.owner_role_en, item.owner_role_ko) == ("Older role", "")
+
+
+def test_both_names_of_the_english_owner_role_are_refused_together(tmp_path, db):
+    both = GOOD.replace(
+        "    priority: high\n",
+        '    owner_role: "One"\n    owner_role_en: "Two"\n    priority: high\n',
+    )
+    with pytest.raises(SeedErrors) as refused:
+        load_paths([write(tmp_path, both)], now=NOW)
+    assert "“owner_role” in item “first-item” is the older name of “owner_role_en”" in str(
+        refused.value
+    )
+    assert not ActionItem.objects.exists()
+
+
+def test_the_reports_seed_gives_every_item_its_role_in_both_languages(db):
+    call_command("load_seed", str(SEED), stdout=StringIO())
+    assert not ActionItem.objects.filter(owner_role_en="").exists()
+    assert not ActionItem.objects.filter(owner_role_ko="").exists()
