@@ -107,7 +107,7 @@ class ItemTransfer:
         return exports.file_name(today=timezone.localdate())
 
 
-NEW, UPDATE, SKIP = "new", "update", "skip"
+UPDATE = "update"  # import-export's name for a row that changes an item
 
 
 def column_labels() -> dict[str, str]:
@@ -134,6 +134,7 @@ def _changed(diff_html: str) -> bool:
 
 
 def preview_rows(result) -> list[PreviewRow]:
+    """Each row of a checked file: what it does, and for an update only the fields it changes."""
     labels = column_labels()
     headers = list(result.diff_headers)
     rows = []
@@ -151,6 +152,7 @@ def preview_rows(result) -> list[PreviewRow]:
 
 
 def refused_rows(result) -> list[RefusedRow]:
+    """Each refused row with its problems, under the export's column headers."""
     labels = column_labels()
     rows = []
     for row in result.invalid_rows:
