@@ -32,6 +32,13 @@ node-deps:
 	@command -v node >/dev/null && command -v npm >/dev/null || (apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null)
 
 demo: export ADMIN_REQUIRE_OTP ?= 0
+# As production runs (DEBUG off: the branded error pages, never Django's debug pages), over plain
+# HTTP on this machine, with a secret key of its own kept in var/.
+demo: export DEBUG ?= 0
+demo: export SECURE_SSL_REDIRECT ?= 0
+demo: export SECURE_COOKIES ?= 0
+demo: export SECURE_HSTS_SECONDS ?= 0
+demo: export SECRET_KEY ?= $(shell test -s var/demo-secret-key || (mkdir -p var && $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > var/demo-secret-key); cat var/demo-secret-key)
 demo: export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 demo: install
 	$(MANAGE) migrate --noinput -v0

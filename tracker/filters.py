@@ -11,13 +11,12 @@ import datetime as dt
 
 import django_filters
 from django import forms
-from django.contrib.auth import get_user_model
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.http import QueryDict
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from . import roles, selectors
+from . import selectors
 from .models import (
     ActionItem,
     Country,
@@ -82,15 +81,6 @@ def sort_expressions(sort: str) -> list:
     }.get(sort, ["key"])
 
 
-def owner_choices() -> QuerySet:
-    return (
-        get_user_model()
-        .objects.filter(is_active=True, groups__name__in=[roles.OWNERS, roles.COORDINATORS])
-        .distinct()
-        .order_by("username")
-    )
-
-
 class ThemeChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Theme) -> str:
         return obj.title
@@ -129,11 +119,12 @@ class ItemFilter(django_filters.FilterSet):
         queryset=Organization.objects.all(),
         to_field_name="key",
     )
-    owner = django_filters.ModelChoiceFilter(
+    owner = django_filters.CharFilter(
         label=_("Owner or co-owner"),
-        queryset=owner_choices(),
-        to_field_name="username",
         method="owned_by",
+        max_length=SEARCH_MAX_LENGTH,
+        strip=True,
+        help_text=_("Part of a user name or name."),
     )
     country = django_filters.ChoiceFilter(
         label=_("Lead country"), field_name="lead_organization__country", choices=Country.choices
@@ -153,8 +144,6 @@ class ItemFilter(django_filters.FilterSet):
     def __init__(self, *args, today: dt.date, **kwargs):
         super().__init__(*args, **kwargs)
         self.today = today
-        # Evaluated per request, so a new owner shows up without a restart.
-        self.filters["owner"].queryset = owner_choices()
 
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         if not value:
@@ -164,10 +153,8 @@ class ItemFilter(django_filters.FilterSet):
             match |= Q(**{f"{field}__icontains": value})
         return queryset.filter(match)
 
-    def owned_by(self, queryset: QuerySet, name: str, value) -> QuerySet:
-        if value is None:
-            return queryset
-        return selectors.my_items(queryset, user=value)
+    def owned_by(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return selectors.owned_by_name(queryset, text=value or "")
 
     def only_overdue(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
         if not value:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncMonth
@@ -207,3 +208,17 @@ def item_reminder_log(*, item: ActionItem, limit: int) -> list[ReminderItem]:
         .select_related("reminder__recipient")
         .order_by("-reminder__created_at", "-reminder_id")[:limit]
     )
+
+
+def owned_by_name(items: QuerySet, *, text: str) -> QuerySet:
+    """Items among `items` whose owner or a co-owner matches `text`: part of their user name,
+    first or last name, in any case (“kim” finds kr-kim and Kim Min-ji)."""
+    text = text.strip()
+    if not text:
+        return items
+    people = Q()
+    for name in ("username", "first_name", "last_name"):
+        people |= Q(**{f"{name}__icontains": text})
+    matching = get_user_model().objects.filter(people).values("pk")
+    co_owned = ActionItem.co_owners.through.objects.filter(user_id__in=matching)
+    return items.filter(Q(owner__in=matching) | Q(pk__in=co_owned.values("actionitem_id")))

@@ -10,8 +10,10 @@ import datetime as dt
 import re
 
 from django.db import transaction
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from . import changes
 from .models import (
     CLOSED_STATUSES,
     OPEN_STATUSES,
@@ -127,9 +129,14 @@ def _check_version(item: ActionItem, expected_version: int | None) -> None:
         return
     latest = item.history.order_by("-history_date").select_related("history_user").first()
     who = latest.history_user.get_username() if latest and latest.history_user else _("someone")
-    when = latest.history_date.isoformat(timespec="minutes") if latest else ""
+    # In the reader's own time zone and words (the active ones: the request's).
+    when = (
+        formats.date_format(timezone.localtime(latest.history_date), "DATETIME_FORMAT")
+        if latest
+        else ""
+    )
     raise StaleEdit(
-        _("%(who)s changed this item (%(when)s UTC) after you opened it; reload and try again.")
+        _("%(who)s changed this item (%(when)s) after you opened it; reload and try again.")
         % {"who": who, "when": when}
     )
 
@@ -167,6 +174,8 @@ def _sync(target: ActionItem, source: ActionItem) -> None:
         "snoozed_until",
         "version",
         "owner_id",
+        "owner_role_en",
+        "owner_role_ko",
         "updated_at",
     ):
         setattr(target, field, getattr(source, field))
@@ -271,29 +280,36 @@ def snooze(*, item: ActionItem, by, days: int, now: dt.datetime) -> StatusUpdate
 
 
 def reassign_owner(
-    *, item: ActionItem, owner, by, now: dt.datetime, note: str = ""
+    *,
+    item: ActionItem,
+    owner,
+    by,
+    now: dt.datetime,
+    note: str = "",
+    role: tuple[str, str] | None = None,
 ) -> StatusUpdate:
-    """Make `owner` the accountable owner; they must be allowed to see the item's marking."""
+    """Make `owner` the accountable owner; they must be allowed to see the item's marking.
+
+    `role` (English, Korean) replaces the owner's role text, which may not fit the new owner;
+    None keeps it. The timeline entry names the previous and the new owner (and the role text
+    when it changed), in each reader's language.
+    """
     if owner is not None and (problem := clearance_problem(users=[owner], item=item)):
         raise WorkflowError(problem)
+    text = clean_note(note, required=False)
     with transaction.atomic():
         locked = _locked(item)
         if by is not None and not (can_see(by, locked) and is_coordinator(by)):
             raise WorkflowError(_("Only a coordinator may reassign an item."))
         if locked.owner_id == (owner.pk if owner else None):
             raise WorkflowError(_("That user already owns this item."))
-        name = owner.get_username() if owner else _("nobody")
-        text = clean_note(note, required=False)
-        update = StatusUpdate.objects.create(
-            item=locked,
-            author=by,
-            created_at=now,
-            kind=UpdateKind.REASSIGN,
-            from_status=locked.status,
-            to_status=locked.status,
-            note=(_("Owner changed to %(name)s.") % {"name": name} + (" " + text if text else "")),
-        )
+        before = changes.snapshot(locked)
         locked.owner = owner
+        if role is not None:
+            locked.owner_role_en, locked.owner_role_ko = (part.strip() for part in role)
+        moved = changes.diff(before, changes.snapshot(locked))
+        kind = UpdateKind.REASSIGN
+        update = changes.record(item=locked, by=by, now=now, kind=kind, changes=moved, note=text)
         locked.version += 1
         locked.save()
     _sync(item, locked)
@@ -318,18 +334,57 @@ def check_edit(*, item: ActionItem, expected_version: int | None) -> None:
     _check_edit(item=item, saved=saved, expected_version=expected_version)
 
 
-def save_edit(*, item: ActionItem, by, expected_version: int | None) -> ActionItem:
-    """Save field edits made in a form (admin included), refusing a stale edit.
+def save_edit(
+    *,
+    item: ActionItem,
+    by,
+    expected_version: int | None,
+    now: dt.datetime,
+    m2m: dict[str, list] | None = None,
+    note: str = "",
+    to_status: str = "",
+    via: str = UpdateKind.EDIT,
+) -> ActionItem:
+    """Save field edits made in a form or an import row, and put them on the timeline.
 
-    The caller has applied the form's values to `item`; this checks no one saved in between,
-    keeps the follow-up time consistent with a changed cadence, and bumps the version.
+    The caller has applied the new values to `item`; `m2m` holds new many-to-many values
+    (co-owners, partners), set here. This checks no one saved in between, keeps the follow-up
+    time consistent with a changed cadence and bumps the version. The changed fields become one
+    timeline entry (kind `via`; "due date moved" for an edit that moved the due date) with
+    `note` as its reason. A `note` with no field changed is a progress update. `to_status`
+    changes the status too, with `note` as its reason. Any refusal saves nothing.
     """
+    note = clean_note(note, required=False)
+    reason = "" if to_status else note
     with transaction.atomic():
         locked = _locked(item)
         _check_edit(item=item, saved=locked, expected_version=expected_version)
-        if item.cadence_days != locked.cadence_days and item.status in OPEN_STATUSES:
-            base = item.last_update_at or item.created_at
-            item.next_follow_up_at = next_follow_up(item=item, now=base)
+        moved = changes.diff(changes.snapshot(locked), changes.snapshot(item, m2m=m2m))
+        _follow_up_after_edit(item=item, saved=locked, noted=bool(reason), now=now)
         item.version = locked.version + 1
         item.save()
+        for name, values in (m2m or {}).items():
+            getattr(item, name).set(values)
+        if moved or reason:
+            kind = _edit_kind(moved, via) if moved else UpdateKind.NOTE
+            changes.record(item=item, by=by, now=now, kind=kind, changes=moved, note=reason)
+        if to_status:
+            change_status(item=item, to=to_status, by=by, note=note, now=now)
     return item
+
+
+def _follow_up_after_edit(*, item: ActionItem, saved: ActionItem, noted: bool, now) -> None:
+    """A changed cadence moves the next follow-up; a note is an update, which restarts it."""
+    if item.cadence_days != saved.cadence_days and item.status in OPEN_STATUSES:
+        base = item.last_update_at or item.created_at
+        item.next_follow_up_at = next_follow_up(item=item, now=base)
+    if noted:
+        item.last_update_at = now
+        item.next_follow_up_at = next_follow_up(item=item, now=now)
+
+
+def _edit_kind(moved: list[dict], via: str) -> str:
+    """An edit that moved the due date is a due-date move (its note is the reason)."""
+    if via == UpdateKind.EDIT and any(change["field"] == "due_date" for change in moved):
+        return UpdateKind.DUE_DATE
+    return via

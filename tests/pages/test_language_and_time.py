@@ -91,3 +91,12 @@ def test_the_committed_mo_file_is_compiled_from_the_current_po_file():
         compiled = gettext.GNUTranslations(handle)
     stale = [mid for _r, mid, mstr in catalogue_entries() if mstr and compiled.gettext(mid) != mstr]
     assert stale == [], "run manage.py compilemessages"
+
+
+def test_a_korean_reader_reads_the_time_of_day_after_the_date_as_korean_writes_it(client, world):
+    world.public.last_update_at = dt.datetime(2026, 12, 4, 2, 0, tzinfo=dt.UTC)  # 11:00 in Seoul
+    world.public.save()
+    Profile.objects.filter(user=world.kr_reader).update(language="ko", time_zone="Asia/Seoul")
+    client.force_login(world.kr_reader)
+    page = client.get("/items/public-item/").content.decode()
+    assert "2026년 12월 4일 오전 11:00" in page and "11:00 오전" not in page

@@ -19,6 +19,8 @@ from tracker.tasks import enqueue_sends
 
 from .filters import FewRelatedOnlyFilter
 
+ERROR_SHOWN = 300
+
 
 class KindFilter(admin.SimpleListFilter):
     title = gettext_lazy("kind")
@@ -142,7 +144,8 @@ class ReminderAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("last error"))
     def short_error(self, reminder: Reminder) -> str:
-        return Truncator(reminder.last_error).chars(80)
+        # Wrapped in its column, not cut to a line; the digest's page has all of it.
+        return Truncator(reminder.last_error).chars(ERROR_SHOWN)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         reminder = self.get_object(request, unquote(object_id))

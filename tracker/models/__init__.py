@@ -22,6 +22,8 @@ from .choices import (
     pick_language,
 )
 from .items import (
+    KEY_HELP,
+    TITLE_MAX_LENGTH,
     ActionItem,
     ActionItemQuerySet,
     Organization,
@@ -46,7 +48,6 @@ from .reminders import (
 )
 
 __all__ = [
-    "ExternalIdentity",
     "Country",
     "Marking",
     "Status",
@@ -59,6 +60,8 @@ __all__ = [
     "UpdateKind",
     "ReminderState",
     "ReminderKind",
+    "TITLE_MAX_LENGTH",
+    "KEY_HELP",
     "Source",
     "Theme",
     "Organization",
@@ -71,6 +74,7 @@ __all__ = [
     "validate_time_zone",
     "new_calendar_token",
     "Profile",
+    "ExternalIdentity",
     "Reminder",
     "ReminderItem",
     "UsedLink",

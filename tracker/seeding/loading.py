@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import transaction
+from django.db.models import F
 
+from tracker import changes
 from tracker.models import (
     ActionItem,
     Marking,
@@ -15,6 +17,7 @@ from tracker.models import (
     Priority,
     Source,
     Theme,
+    UpdateKind,
 )
 from tracker.workflow import start_follow_up
 
@@ -90,7 +93,8 @@ def _item_values(item: dict, *, source: Source, themes: dict, orgs: dict) -> dic
         "paragraph": provenance["paragraph"],
         "excerpt": provenance["excerpt"],
         "lead_organization": orgs[item["lead"]],
-        "owner_role": item.get("owner_role") or "",
+        "owner_role_en": item.get("owner_role_en") or item.get("owner_role") or "",
+        "owner_role_ko": item.get("owner_role_ko") or "",
         "priority": item.get("priority") or Priority.MEDIUM,
         "due_date": due,
         "cadence_days": item.get("cadence_days") or 14,
@@ -147,15 +151,25 @@ def _load_file(seed: SeedFile, result: LoadResult, now: dt.datetime) -> None:
     orgs = _load_organizations(seed, result)
     for item in seed.items:
         values = _item_values(item, source=source, themes=themes, orgs=orgs)
-        obj, created = _upsert(ActionItem, {"key": item["key"]}, values, result, "items")
-        if created:
-            start_follow_up(item=obj, now=now)
-            obj.save(update_fields=["next_follow_up_at"])
-        partners = {orgs[key].pk for key in item.get("partners") or []}
-        if set(obj.partner_organizations.values_list("pk", flat=True)) != partners:
-            obj.partner_organizations.set(partners)
-            if not created:
-                result.count("updated", "partner lists")
+        _load_item(item, values, [orgs[key] for key in item.get("partners") or []], result, now)
+
+
+def _load_item(item: dict, values: dict, partners: list, result: LoadResult, now) -> None:
+    """Upsert one item; a reload that changes its fields puts them on its timeline (and
+    bumps its version, so a form opened before the reload cannot overwrite them)."""
+    existing = ActionItem.objects.filter(key=item["key"]).first()
+    before = changes.snapshot(existing) if existing else None
+    obj, created = _upsert(ActionItem, {"key": item["key"]}, values, result, "items")
+    if created:
+        start_follow_up(item=obj, now=now)
+        obj.save(update_fields=["next_follow_up_at"])
+    if set(obj.partner_organizations.values_list("pk", flat=True)) != {o.pk for o in partners}:
+        obj.partner_organizations.set(partners)
+        if not created:
+            result.count("updated", "partner lists")
+    if before is not None and (moved := changes.diff(before, changes.snapshot(obj))):
+        changes.record(item=obj, by=None, now=now, kind=UpdateKind.SEED, changes=moved)
+        ActionItem.objects.filter(pk=obj.pk).update(version=F("version") + 1)
 
 
 def default_paths(seed_dir: Path) -> list[Path]:

@@ -70,9 +70,10 @@ def _month_chart(series: list) -> dict:
     return {
         "month_bars": charts.month_bars(series),
         "month_chart_width": charts.month_chart_width(series),
-        "month_chart_height": charts.MONTH_HEIGHT + 24,
+        "month_chart_height": charts.MONTH_HEIGHT + 38,
         "month_baseline": charts.MONTH_HEIGHT,
         "month_label_y": charts.MONTH_HEIGHT + 16,
+        "month_year_y": charts.MONTH_HEIGHT + 32,
         "month_bar_width": charts.MONTH_BAR,
         "closed_total": sum(n for _m, n in series),
     }
