@@ -26,6 +26,7 @@ from .models import (
     Status,
     Theme,
 )
+from .reminders.escalation import nobody_to_escalate_to
 
 SEARCH_MAX_LENGTH = 200
 # A parameter value longer than this, or holding a NUL (which PostgreSQL refuses in text), is
@@ -133,6 +134,11 @@ class ItemFilter(django_filters.FilterSet):
     overdue = django_filters.BooleanFilter(
         label=_("Overdue only"), method="only_overdue", widget=forms.CheckboxInput
     )
+    unescalated = django_filters.BooleanFilter(
+        label=_("Long overdue, nobody to escalate to"),
+        method="nobody_to_escalate",
+        widget=forms.CheckboxInput,
+    )
     sort = django_filters.ChoiceFilter(
         label=_("Sort by"), choices=SORTS, method="sort_by", empty_label=None
     )
@@ -160,6 +166,11 @@ class ItemFilter(django_filters.FilterSet):
         if not value:
             return queryset
         return queryset.overdue(self.today)
+
+    def nobody_to_escalate(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+        if not value:
+            return queryset
+        return nobody_to_escalate_to(queryset, today=self.today)
 
     def sort_by(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.order_by(*sort_expressions(value))
@@ -218,5 +229,10 @@ class ItemFilter(django_filters.FilterSet):
                 "id": "id_overdue",
                 "label": form.fields["overdue"].label,
                 "checked": bool(form.cleaned_data.get("overdue")),
+            },
+            "unescalated": {
+                "id": "id_unescalated",
+                "label": form.fields["unescalated"].label,
+                "checked": bool(form.cleaned_data.get("unescalated")),
             },
         }

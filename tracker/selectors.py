@@ -32,6 +32,7 @@ from .models import (
     follow_up_due_q,
 )
 from .releasability import cleared_markings, visible_filter, visible_items
+from .reminders.escalation import nobody_to_escalate_to
 
 # The dashboard's "due in the next 30 days" (not the digests' 7- and 1-day due-soon marks, nor
 # the admin's "due within 7/14/30 days" filter).
@@ -108,6 +109,7 @@ class DashboardNumbers:
     coming_up_count: int = 0
     coming_up_ids: list[int] = field(default_factory=list)
     recent_update_ids: list[int] = field(default_factory=list)
+    unescalated_count: int = 0  # long overdue, with nobody to escalate to
     closed_per_month: list[tuple[dt.date, int]] = field(default_factory=list)
 
 
@@ -140,6 +142,7 @@ def _compute_dashboard(items: QuerySet, *, now: dt.datetime, today: dt.date) -> 
         coming_up_count=soon.count(),
         coming_up_ids=_first_ids(soon),
         recent_update_ids=list(recent),
+        unescalated_count=nobody_to_escalate_to(items, today=today).count(),
         closed_per_month=closed_per_month(items, now=now),
     )
 

@@ -18,6 +18,7 @@ from .models import (
     CLOSED_STATUSES,
     OPEN_STATUSES,
     ActionItem,
+    PersonalSnooze,
     Status,
     StatusUpdate,
     UpdateKind,
@@ -165,19 +166,14 @@ def _locked(item: ActionItem) -> ActionItem:
     return ActionItem.objects.select_for_update().get(pk=item.pk)
 
 
+# What the workflow changes on an item, copied back to the caller's object after a save.
+_SYNCED = ["status", "last_update_at", "next_follow_up_at", "snoozed_until", "version", "owner_id"]
+_SYNCED += ["owner_role_en", "owner_role_ko", "updated_at"]
+
+
 def _sync(target: ActionItem, source: ActionItem) -> None:
     """Let the caller's object reflect what was saved."""
-    for field in (
-        "status",
-        "last_update_at",
-        "next_follow_up_at",
-        "snoozed_until",
-        "version",
-        "owner_id",
-        "owner_role_en",
-        "owner_role_ko",
-        "updated_at",
-    ):
+    for field in _SYNCED:
         setattr(target, field, getattr(source, field))
 
 
@@ -232,27 +228,31 @@ def post_update(*, item: ActionItem, by, note: str, now: dt.datetime) -> StatusU
 
 
 def mark_on_track(*, item: ActionItem, by, now: dt.datetime, note: str = "") -> StatusUpdate:
-    """“Still on track”: the one-click update from a reminder; refused on a closed item."""
+    """“Still on track”: refused on a closed item; an overdue or blocked item is not simply on
+    track, so there it needs a note saying what is happening."""
     with transaction.atomic():
         locked = _locked(item)
         _check_allowed(by, locked)
         if locked.status not in OPEN_STATUSES:
             raise WorkflowError(_("This item is closed; nothing to confirm."))
+        troubled = locked.status == Status.BLOCKED or locked.is_overdue(timezone.localdate(now))
+        if troubled and not clean_note(note, required=False):
+            raise WorkflowError(
+                _("This item is overdue or blocked: say in a note what is happening.")
+            )
         note = clean_note(note, required=False) or _("Still on track.")
-        update = _record(
-            item=locked,
-            by=by,
-            now=now,
-            kind=UpdateKind.ON_TRACK,
-            to_status=locked.status,
-            note=note,
-        )
+        kind, status = UpdateKind.ON_TRACK, locked.status
+        update = _record(item=locked, by=by, now=now, kind=kind, to_status=status, note=note)
     _sync(item, locked)
     return update
 
 
-def snooze(*, item: ActionItem, by, days: int, now: dt.datetime) -> StatusUpdate:
-    """Hold the item's reminders for `days` days (1..SNOOZE_MAX_DAYS)."""
+def snooze(
+    *, item: ActionItem, by, days: int, now: dt.datetime, for_everyone: bool = True
+) -> StatusUpdate:
+    """Hold reminders about the item for `days` days (1..SNOOZE_MAX_DAYS): everyone's (a
+    coordinator's or an owner's own choice on the item page), or only those of `by` (the
+    "Snooze" of a digest): the other owners and the coordinator still hear of it."""
     if not isinstance(days, int) or not 1 <= days <= SNOOZE_MAX_DAYS:
         raise WorkflowError(_("Snooze for 1 to %(max)d days.") % {"max": SNOOZE_MAX_DAYS})
     with transaction.atomic():
@@ -261,18 +261,18 @@ def snooze(*, item: ActionItem, by, days: int, now: dt.datetime) -> StatusUpdate
         if locked.status not in OPEN_STATUSES:
             raise WorkflowError(_("This item is closed; it sends no reminders."))
         until = now + dt.timedelta(days=days)
+        if for_everyone:
+            text = _("Reminders snoozed for %(n)d days.") % {"n": days}
+            locked.snoozed_until = until
+            locked.next_follow_up_at = max(locked.next_follow_up_at or until, until)
+        else:
+            text = _("%(who)s snoozed their own reminders for %(n)d days.")
+            text %= {"who": by.get_username(), "n": days}
+            PersonalSnooze.objects.update_or_create(user=by, item=locked, defaults={"until": until})
         update = StatusUpdate.objects.create(
-            item=locked,
-            author=by,
-            created_at=now,
-            kind=UpdateKind.SNOOZE,
-            from_status=locked.status,
-            to_status=locked.status,
-            note=_("Reminders snoozed for %(n)d days.") % {"n": days},
-        )
-        locked.snoozed_until = until
-        if locked.next_follow_up_at is None or locked.next_follow_up_at < until:
-            locked.next_follow_up_at = until
+            item=locked, author=by, created_at=now, kind=UpdateKind.SNOOZE,
+            from_status=locked.status, to_status=locked.status, note=text,
+        )  # fmt: skip
         locked.version += 1
         locked.save()
     _sync(item, locked)

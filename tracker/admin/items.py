@@ -27,6 +27,7 @@ from . import actions
 from .filters import (
     DueDateFilter,
     DueWithinFilter,
+    EscalationFilter,
     FewRelatedOnlyFilter,
     OverdueFilter,
     StatusGroupFilter,
@@ -77,6 +78,7 @@ class ActionItemAdmin(
         ("lead_organization__country", LeadCountryFilter),
         OverdueFilter,
         DueWithinFilter,
+        EscalationFilter,
         DueDateFilter,
         "marking",
     ]

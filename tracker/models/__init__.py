@@ -41,6 +41,7 @@ from .people import (
     validate_time_zone,
 )
 from .reminders import (
+    PersonalSnooze,
     Reminder,
     ReminderItem,
     SweepRun,
@@ -48,6 +49,7 @@ from .reminders import (
 )
 
 __all__ = [
+    "PersonalSnooze",
     "Country",
     "Marking",
     "Status",

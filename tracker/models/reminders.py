@@ -125,6 +125,35 @@ class ReminderItem(models.Model):
         return f"{self.item_id} ({self.kind})"
 
 
+class PersonalSnooze(models.Model):
+    """One person's reminders about one item held until a time: what "Snooze" from a digest
+    does. The item's other owners and its coordinator still hear of it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="snoozes",
+        verbose_name=_("person"),
+    )
+    item = models.ForeignKey(
+        ActionItem,
+        on_delete=models.CASCADE,
+        related_name="personal_snoozes",
+        verbose_name=_("item"),
+    )
+    until = models.DateTimeField(_("snoozed until"))
+
+    class Meta:
+        verbose_name = _("personal snooze")
+        verbose_name_plural = _("personal snoozes")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "item"], name="personal_snooze_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} snoozed {self.item_id} until {self.until:%Y-%m-%d}"
+
+
 class UsedLink(models.Model):
     """A one-click email link that has acted; its token hash is unique, so it acts only once."""
 

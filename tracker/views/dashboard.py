@@ -108,6 +108,7 @@ def _context(request, *, now) -> dict:
         "links": {
             "overdue": _list_href(overdue="on", sort="due"),
             "blocked": _list_href(status="blocked"),
+            "unescalated": _list_href(unescalated="on", sort="due"),
             "open": _list_href(status=list(OPEN_STATUSES)),
         },
         "reminders": selectors.reminder_counts(user=request.user),
