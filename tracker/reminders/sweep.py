@@ -59,8 +59,11 @@ def candidates(now: dt.datetime) -> QuerySet[ActionItem]:
 
 
 # What the policy reads of a recipient: their calendar (calendar.py) and clearances
-# (releasability.py). Delivery reads the rest (name, address) for the few it sends to.
+# (releasability.py), and who they are (for the send_reminders command's lines). Delivery reads
+# the rest (names, language) for the digests it sends.
 RECIPIENT_FIELDS = (
+    "username",
+    "email",
     "is_active",
     "is_superuser",
     "profile__country",
