@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.db.models import Prefetch
 from django.http import Http404
 from django.utils import timezone
 from django.utils.html import format_html
@@ -107,7 +108,14 @@ class ReminderAdmin(admin.ModelAdmin):
         css = {"all": ["tracker/admin.css"]}
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request).prefetch_related("entries")
+        # The kinds and item counts of a row come from the items the viewer may see only: a
+        # count of the others would tell of items their markings do not allow.
+        visible_entries = ReminderItem.objects.filter(visible_filter(request.user, prefix="item__"))
+        queryset = (
+            super()
+            .get_queryset(request)
+            .prefetch_related(Prefetch("entries", queryset=visible_entries))
+        )
         if workflow.is_coordinator(request.user):
             return queryset
         return queryset.filter(recipient=request.user)  # owners see their own digests
@@ -156,7 +164,7 @@ class ReminderAdmin(admin.ModelAdmin):
 
 
 def _digest_context(viewer, reminder: Reminder) -> dict:
-    """Only the items this viewer may see; the others are counted, never named."""
+    """Only the items this viewer may see: the others are neither named nor counted."""
     entries = ReminderItem.objects.filter(reminder=reminder).select_related("item")
-    shown = list(entries.filter(visible_filter(viewer, prefix="item__")).order_by("item__key"))
-    return {"digest_entries": shown, "hidden_count": entries.count() - len(shown)}
+    shown = entries.filter(visible_filter(viewer, prefix="item__")).order_by("item__key")
+    return {"digest_entries": list(shown)}
