@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from . import emails
 from .models import ActionItem, Reminder, ReminderItem, ReminderState
 from .reminders import policy
+from .reminders.agenda import attach_needs, meetings_in_window
 from .reminders.calendar import recipient_zone
 from .reminders.holdings import holdings_of, last_reminded, load_items
 
@@ -154,7 +155,8 @@ class Contents:
 def current_contents(reminders: list[Reminder], now: dt.datetime) -> dict[int, Contents]:
     """Each row's contents as the sweep's own policy decides them now (policy.kind_at_send).
 
-    Four queries for any number of rows: what each row claimed, the items, their co-owners, and
+    Five queries for any number of rows (seven when some meeting's requests may be due): what
+    each row claimed, the items, the coming meetings (and their agendas), their co-owners, and
     when each recipient was last reminded of each (by other digests than these).
     """
     claimed: dict[int, list[tuple[int, str]]] = defaultdict(list)
@@ -162,7 +164,9 @@ def current_contents(reminders: list[Reminder], now: dt.datetime) -> dict[int, C
     for reminder_id, item_id, kind in rows.values_list("reminder_id", "item_id", "kind"):
         claimed[reminder_id].append((item_id, kind))
     items = ActionItem.objects.filter(pk__in={i for pairs in claimed.values() for i, _k in pairs})
-    held = holdings_of(items, load_items(items))
+    loaded = load_items(items)
+    attach_needs(items, loaded, meetings_in_window(now))
+    held = holdings_of(items, loaded)
     last = last_reminded(items, leaving_out=tuple(r.pk for r in reminders))
     contents = {}
     for reminder in reminders:

@@ -150,6 +150,7 @@ def _record(
     item.last_update_at = now
     item.next_follow_up_at = next_follow_up(item=item, now=now)
     item.version += 1
+    item._history_date = now  # the field history is dated as the timeline (snapshots read both)
     item.save()
     return update
 
@@ -265,6 +266,7 @@ def snooze(*, item: ActionItem, by, days: int, now: dt.datetime) -> StatusUpdate
         if locked.next_follow_up_at is None or locked.next_follow_up_at < until:
             locked.next_follow_up_at = until
         locked.version += 1
+        locked._history_date = now
         locked.save()
     _sync(item, locked)
     return update
@@ -295,7 +297,27 @@ def reassign_owner(
         )
         locked.owner = owner
         locked.version += 1
+        locked._history_date = now
         locked.save()
+    _sync(item, locked)
+    return update
+
+
+def post_outcome(
+    *, item: ActionItem, by, note: str, now: dt.datetime, to_status: str | None = None
+) -> StatusUpdate:
+    """A meeting's outcome on one of its agenda items (tracker/outcomes.py): a timeline entry
+    whose note cites the meeting. With `to_status` it is a status change, under change_status's
+    rules; otherwise an entry of its own kind. Either restarts the follow-up cadence."""
+    if to_status:
+        return change_status(item=item, to=to_status, by=by, note=note, now=now)
+    with transaction.atomic():
+        locked = _locked(item)
+        _check_allowed(by, locked)
+        note = clean_note(note, required=True)
+        update = _record(
+            item=locked, by=by, now=now, kind=UpdateKind.OUTCOME, to_status=locked.status, note=note
+        )
     _sync(item, locked)
     return update
 
