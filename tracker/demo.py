@@ -10,6 +10,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 
 from . import roles, workflow
+from .demo_meetings import assigned_at, backdate_loading, setup_meetings
 from .models import ActionItem, Country, Organization, Profile, Status
 
 
@@ -208,6 +209,8 @@ def setup_demo(*, now: dt.datetime) -> list[tuple[DemoUser, bool]]:
     Items without an owner get one (and a short history told through workflow.py); the first
     open ones get due dates relative to today (two overdue, three due within weeks) and a
     follow-up already due, so reminders and dashboards have work on the day the demo runs.
+    The DTICC and TCSC get a held and a coming meeting, and a report is frozen at the DTICC's
+    (demo_meetings.py).
     """
     made = [(spec, _ensure_user(spec)) for spec in DEMO_USERS]
     users = {spec.username: user for spec, (user, _created) in made}
@@ -217,10 +220,13 @@ def setup_demo(*, now: dt.datetime) -> list[tuple[DemoUser, bool]]:
         owner, co_owners = _owners_for(item, users)
         item.owner = owner
         item._change_reason = "demo setup"
+        item._history_date = assigned_at(now)
         item.save()
         item.co_owners.set(co_owners)
         _tell_story(item, owner, DEMO_STORIES[index % len(DEMO_STORIES)], now)
         newly_owned.append(item.pk)
+    backdate_loading(item_ids=newly_owned, now=now)
+    setup_meetings(now=now)  # before the due dates move: a comparison with now shows the moves
     open_new = ActionItem.objects.open().filter(pk__in=newly_owned).order_by("key")
     for shift, item in zip([-12, -3, 2, 6, 20], open_new, strict=False):
         item.due_date = max(now.date() + dt.timedelta(days=shift), item.source_date)

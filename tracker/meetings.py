@@ -223,6 +223,7 @@ def hold(
 
     Refuses a meeting already held, and one whose day has not yet come in its time zone."""
     _check_coordinator(by)
+    given = meeting
     with transaction.atomic():
         meeting = Meeting.objects.select_for_update().select_related("forum").get(pk=meeting.pk)
         if not is_upcoming(meeting):
@@ -239,8 +240,15 @@ def hold(
         meeting.minutes_en = minutes_en.strip() or meeting.minutes_en
         meeting.minutes_ko = minutes_ko.strip() or meeting.minutes_ko
         meeting.save()
+        _sync(given, meeting)
         following = next_of(meeting)
         return _carry(held=meeting, into=following) if following else []
+
+
+def _sync(target: Meeting, source: Meeting) -> None:
+    """Let the caller's object reflect what was saved."""
+    for name in ("status", "date", "original_date", "minutes_en", "minutes_ko"):
+        setattr(target, name, getattr(source, name))
 
 
 def postpone(*, meeting: Meeting, to: dt.date, by, now: dt.datetime) -> Meeting:
@@ -248,6 +256,7 @@ def postpone(*, meeting: Meeting, to: dt.date, by, now: dt.datetime) -> Meeting:
     for updates move with it. Refuses a held meeting, and a day that is not after both the
     current date and today (in the meeting's time zone)."""
     _check_coordinator(by)
+    given = meeting
     with transaction.atomic():
         meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
         if not is_upcoming(meeting):
@@ -259,4 +268,5 @@ def postpone(*, meeting: Meeting, to: dt.date, by, now: dt.datetime) -> Meeting:
         meeting.date = to
         meeting.status = MeetingStatus.POSTPONED
         meeting.save()
-    return meeting
+    _sync(given, meeting)
+    return given

@@ -22,6 +22,7 @@ from .checks import (
     SeedFile,
     validate_paths,
 )
+from .forums import load_forums
 
 
 @dataclass
@@ -156,6 +157,7 @@ def _load_file(seed: SeedFile, result: LoadResult, now: dt.datetime) -> None:
             obj.partner_organizations.set(partners)
             if not created:
                 result.count("updated", "partner lists")
+    load_forums(seed.forums, orgs=orgs, upsert=_upsert, result=result)
 
 
 def default_paths(seed_dir: Path) -> list[Path]:
