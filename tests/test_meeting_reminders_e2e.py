@@ -3,6 +3,8 @@ the test database and an SMTP server started here (as tests/test_reminders_e2e.p
 reads the real clock, so the meeting is placed relative to today: today is its first request.
 """
 
+# ruff: noqa: F811  (pytest fixtures imported by name, then requested as arguments)
+
 from __future__ import annotations
 
 import datetime as dt
@@ -56,7 +58,7 @@ def test_each_owner_gets_the_request_in_their_digest_once(
     celery_queue,
     processes,
     sink,
-    agenda,  # noqa: F811
+    agenda,
 ):
     item, meeting, _ny, _seoul = agenda
     work = worker(tmp_path, celery_queue, processes, sink.url)
@@ -79,7 +81,7 @@ def test_an_update_before_the_worker_sends_leaves_nothing_to_send(
     celery_queue,
     processes,
     sink,
-    agenda,  # noqa: F811
+    agenda,
 ):
     item, _meeting, ny, _seoul = agenda
     work = worker(tmp_path, celery_queue, processes, sink.url)
@@ -98,7 +100,7 @@ def test_after_a_postponement_today_is_no_request_day(
     processes,
     sink,
     agenda,
-    user_factory,  # noqa: F811
+    user_factory,
 ):
     _item, meeting, _ny, _seoul = agenda
     coordinator = user_factory("coord", role=roles.COORDINATORS)

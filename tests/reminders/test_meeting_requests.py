@@ -5,6 +5,8 @@ update answers them.
 The DTICC (N = 14) meets on Monday 21 December 2026: requests on Monday 7 and Monday 14.
 """
 
+# ruff: noqa: F811  (pytest fixtures imported by name, then requested as arguments)
+
 from __future__ import annotations
 
 import datetime as dt
@@ -42,14 +44,14 @@ def kinds(now, username="ny-owner") -> dict[str, str]:
 
 
 @pytest.fixture
-def agenda_item(item_factory, owner, kr_owner, dticc):  # noqa: F811
+def agenda_item(item_factory, owner, kr_owner, dticc):
     item = item_factory("mou-revision", owner=owner, co_owners=[kr_owner], next_follow_up_at=FAR)
     dticc.items.add(item)
     return item
 
 
 @pytest.fixture
-def meeting(meeting_factory, agenda_item):  # noqa: F811
+def meeting(meeting_factory, agenda_item):
     return meeting_factory(MEETING_DAY)
 
 
@@ -72,7 +74,7 @@ def test_they_are_asked_again_at_half_of_n_and_not_in_between(meeting):
     assert kinds(ny_morning(14)) == {}  # the meeting's day: nothing more to ask
 
 
-def test_a_request_day_on_a_holiday_comes_on_the_next_working_day(meeting_factory, agenda_item):  # noqa: F811
+def test_a_request_day_on_a_holiday_comes_on_the_next_working_day(meeting_factory, agenda_item):
     meeting_factory(dt.date(2026, 12, 26))  # a Saturday: requests on Saturday 12th, Saturday 19th
     assert kinds(at(2026, 12, 12, 14, 30)) == {}
     assert kinds(at(2026, 12, 14, 14, 30)) == {"mou-revision": ReminderKind.MEETING}
@@ -107,7 +109,7 @@ def test_an_update_on_the_morning_of_the_first_request_answers_both(meeting, age
 def test_an_update_from_before_the_last_meeting_does_not_count(
     meeting_factory,
     agenda_item,
-    owner,  # noqa: F811
+    owner,
 ):
     meeting_factory(dt.date(2026, 11, 2), status=MeetingStatus.HELD)
     workflow.post_update(item=agenda_item, by=owner, note="Old.", now=at(2026, 11, 1, 12))
@@ -167,7 +169,7 @@ def test_a_sweep_takes_as_many_statements_for_many_agenda_items_as_for_one(
     item_factory,
     user_factory,
     dticc,
-    meeting_factory,  # noqa: F811
+    meeting_factory,
 ):
     for_one = statements(ny_morning(0))
     Reminder.objects.update(state="sent")
