@@ -92,7 +92,7 @@ class FreezeForm(forms.Form):
     """What to freeze: a report's items, a forum's, or a meeting's agenda; as of when; for whom."""
 
     prefix = "freeze"
-    scope = forms.ChoiceField(label=_("Items"))
+    scope = forms.ChoiceField(label=_("Items"), required=False)
     edition = forms.ChoiceField(label=_("Edition (audience)"))
     as_of = forms.DateTimeField(
         label=_("As of"),

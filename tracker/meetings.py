@@ -1,8 +1,9 @@
 """Forums and their meetings: agendas, whose update is in, holding, postponing, carrying over.
 
 - An item is on a coming meeting's agenda explicitly (an AgendaEntry) or through its forum
-  (Forum.items, while the item is open). When the meeting is held, that agenda is written down
-  (entries for the forum's items), so a held meeting's agenda stays what it was.
+  (Forum.items, while the item is open, or closed since the forum last met: the closing is
+  reported there). When the meeting is held, that agenda is written down (entries for the
+  forum's items), so a held meeting's agenda stays what it was.
 - A forum's meetings are one series: holding a meeting carries its agenda items still open over
   to the forum's next coming meeting, and a meeting planned after a held one takes them too.
 - An agenda item's update is "in" once it has a timeline entry since the forum's last held
@@ -86,14 +87,18 @@ def update_since(*, meeting: Meeting, last_held_date: dt.date | None) -> dt.date
 
 def agenda_items(meeting: Meeting) -> QuerySet[ActionItem]:
     """Every item on the agenda (visible or not: callers narrow it). A held meeting's are its
-    entries; a coming one's, its entries and its forum's open items."""
+    entries; a coming one's, its entries and its forum's items that are open or were closed
+    since the forum last met (their closing is reported at this meeting)."""
     entries = AgendaEntry.objects.filter(meeting=meeting).values("item_id")
     if not is_upcoming(meeting):
         return ActionItem.objects.filter(pk__in=entries)
     forum_items = Forum.items.through.objects.filter(forum_id=meeting.forum_id)
+    current = Q(status__in=OPEN_STATUSES)
+    last = previous_held(meeting)
+    if last is not None:
+        current |= Q(last_update_at__gte=day_start(last.date, zone_of(last)))
     return ActionItem.objects.filter(
-        Q(pk__in=entries)
-        | (Q(pk__in=forum_items.values("actionitem_id")) & Q(status__in=OPEN_STATUSES))
+        Q(pk__in=entries) | (Q(pk__in=forum_items.values("actionitem_id")) & current)
     )
 
 

@@ -256,11 +256,20 @@ class Request:
 
 
 def default_titles(scope: Scope) -> tuple[str, str]:
+    """A title for a report nobody named: what it covers, in English and in Korean."""
     label = scope.described()
-    return (
-        f"Status of {label['label_en']}",
-        f"{label['label_ko'] or label['label_en']} 현황",
-    )
+    en, ko = label["label_en"], label["label_ko"] or label["label_en"]
+    if scope.kind == ScopeKind.SOURCE:
+        return f"Status of the recommendations of “{en}”", f"「{ko}」 권고 이행 현황"
+    if scope.kind == ScopeKind.FORUM:
+        return f"Status of the {scope.forum.label} items", f"{scope.forum.label} 항목 현황"
+    if scope.kind == ScopeKind.MEETING:
+        forum, date = scope.meeting.forum.label, scope.meeting.date.isoformat()
+        return (
+            f"Status of the agenda of the {forum} meeting of {date}",
+            f"{forum} {date} 회의 의제 현황",
+        )
+    return f"Status of the items chosen by “{en}”", f"“{ko}” 조건의 항목 현황"
 
 
 def content_for(*, request: Request, items: QuerySet[ActionItem], by, now: dt.datetime) -> dict:

@@ -74,7 +74,10 @@ def _scope(value: str, query: str) -> snapshots.Scope | None:
 def snapshot_freeze(request):
     form = FreezeForm(request.POST, user=request.user)
     query = request.POST.get("query", "")[:1000]
-    if form.is_valid() and (scope := _scope(form.cleaned_data["scope"], query)):
+    scope = _scope(form.cleaned_data.get("scope", ""), query) if form.is_valid() else None
+    if form.is_valid() and scope is None:
+        form.add_error("scope", _("Choose the items to freeze."))
+    if scope is not None:
         data = form.cleaned_data
         ask = snapshots.Request(
             scope=scope,
