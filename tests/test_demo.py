@@ -58,3 +58,30 @@ def test_demo_accounts_cover_both_countries_zones_and_languages():
     zones = {u.time_zone for u in DEMO_USERS}
     assert {"America/New_York", "Asia/Seoul"} <= zones
     assert {u.language for u in DEMO_USERS} == {"en", "ko"}
+
+
+def test_the_dticc_and_tcsc_each_held_a_meeting_and_plan_the_next(demo):
+    from tracker.models import Meeting, MeetingStatus
+
+    for forum in ("dticc", "tcsc"):
+        statuses = sorted(Meeting.objects.filter(forum__key=forum).values_list("status", flat=True))
+        assert statuses == [MeetingStatus.HELD, MeetingStatus.PLANNED]
+    held = Meeting.objects.get(forum__key="dticc", status=MeetingStatus.HELD)
+    assert held.outcomes.count() == 2 and held.born_items.count() == 1
+
+
+def test_a_report_frozen_at_the_held_meeting_differs_from_now(demo):
+    from django.contrib.auth.models import User
+    from django.utils import timezone
+
+    from tracker import changes, snapshots
+    from tracker.models import MeetingStatus, Snapshot
+
+    report = Snapshot.objects.get()
+    assert report.meeting.status == MeetingStatus.HELD and report.item_count >= 5
+    assert snapshots.verify(report)
+    admin = User.objects.get(username="admin")
+    # The demo's late edits (the due dates it moves) are written at the real time.
+    live = snapshots.live_content(snapshot=report, by=admin, now=timezone.now(), zone=dt.UTC)
+    found = changes.compare(report.content, live)
+    assert found.due_moved, "the demo moves due dates after the meeting"

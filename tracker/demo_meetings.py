@@ -84,7 +84,7 @@ def _outcomes(held: Meeting, admin, when: dt.datetime) -> None:
         owner=first.owner,
         due_date=(when + dt.timedelta(days=180)).date(),
     )
-    outcomes.record_new_item(
+    outcome = outcomes.record_new_item(
         meeting=held,
         new=new,
         by=admin,
@@ -92,6 +92,7 @@ def _outcomes(held: Meeting, admin, when: dt.datetime) -> None:
         text_ko="위원회는 공급망 회복력에 관한 실무그룹을 구성하기로 합의했습니다.",
         now=when,
     )
+    outcome.item.co_owners.set(first.co_owners.all())  # a counterpart, as every demo item has
 
 
 def setup_meetings(*, now: dt.datetime) -> Snapshot | None:

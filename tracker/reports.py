@@ -29,7 +29,6 @@ from .snapshots import citation
 
 LANGUAGES = ("en", "ko", "both")
 LABELS = {
-    "report": _("Status report"),
     "snapshot": _("Snapshot"),
     "as_of": _("As of"),
     "edition": _("Edition"),
@@ -48,11 +47,9 @@ LABELS = {
     "due": _("Due date"),
     "last_update": _("Last update"),
     "provenance": _("From"),
-    "paragraph": _("Paragraph"),
     "decided_at": _("Decided at"),
     "none": _("none"),
     "changes": _("What changed"),
-    "since": _("since snapshot"),
     "no_changes": _("Nothing changed."),
     "closed_items": _("Closed"),
     "reopened": _("Reopened"),
