@@ -182,3 +182,25 @@ def test_the_dashboard_shows_each_forums_next_meeting_with_the_items_awaiting_an
     assert "2 agenda items awaiting an update" in page
     item_page = client.get("/items/waiting-one/").content.decode()
     assert f'href="/meetings/{meeting.pk}/"' in item_page
+
+
+def _page_queries(client, path: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(path).status_code == 200
+    return len(queries)
+
+
+def test_the_meeting_page_costs_the_same_queries_for_few_and_many_agenda_items(
+    client, item_factory, dticc, meeting_factory, coordinator
+):
+    meeting = meeting_factory(days(10), items=[item_factory(owner=coordinator)])
+    dticc.items.add(item_factory(owner=coordinator))
+    client.force_login(coordinator)
+    few = _page_queries(client, f"/meetings/{meeting.pk}/")
+    for _ in range(12):
+        dticc.items.add(item_factory(owner=coordinator))
+        meeting.agenda_entries.create(item=item_factory())
+    assert _page_queries(client, f"/meetings/{meeting.pk}/") == few

@@ -206,3 +206,11 @@ def test_a_held_meetings_page_offers_its_frozen_reports(client, report, coordina
     meetings.hold(meeting=report, by=coordinator, now=timezone.now() + dt.timedelta(days=11))
     page = client.get(f"/meetings/{report.pk}/").content.decode()
     assert f"/snapshots/{snapshot.number}/" in page
+
+
+@pytest.mark.parametrize(
+    "path", ["/snapshots/99999999999999999999999/", "/meetings/99999999999999999999999/"]
+)
+def test_a_number_beyond_any_id_is_not_found(client, coordinator, path):
+    client.force_login(coordinator)
+    assert client.get(path).status_code == 404

@@ -26,8 +26,13 @@ from .common import visible_items
 PAST_SHOWN = 50
 
 
+# Larger numbers are no row's id (and SQLite cannot even compare with them).
+MAX_ID = 2**63 - 1
+
+
 def _meeting_or_404(pk: int) -> Meeting:
-    meeting = Meeting.objects.select_related("forum", "forum__secretariat").filter(pk=pk).first()
+    found = Meeting.objects.select_related("forum", "forum__secretariat")
+    meeting = found.filter(pk=pk).first() if pk <= MAX_ID else None
     if meeting is None:
         raise Http404("No such meeting.")
     return meeting

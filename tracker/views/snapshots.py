@@ -30,7 +30,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _openable_or_404(request, number: int) -> Snapshot:
-    snapshot = Snapshot.objects.filter(number=number).first()
+    # Larger numbers are no snapshot's (and SQLite cannot even compare with them).
+    snapshot = Snapshot.objects.filter(number=number).first() if number < 2**31 else None
     if snapshot is None or not snapshots.may_open(request.user, snapshot):
         raise Http404("No such snapshot.")
     return snapshot
