@@ -145,6 +145,10 @@ STORAGES = {
     },
 }
 
+# Snapshot reports: a PDF of more items than this is laid out by a worker and kept, not in the
+# request (WeasyPrint lays out about 80 items a second on 2 cores; gunicorn's timeout is 30 s).
+REPORT_PDF_NOW_ITEMS = env.int("REPORT_PDF_NOW_ITEMS", default=1000)
+
 # --- Email ----------------------------------------------------------------------------------------
 EMAIL_URL = env.str("EMAIL_URL", default="")
 if EMAIL_URL:

@@ -6,12 +6,15 @@ so the report a reader holds is the one its SHA-256 speaks for. The PDF is a Dja
 CJK (Debian's fonts-noto-cjk; `make pdf-deps`). Cells of the CSV and XLSX are neutralised as
 in every export (exports.safe_cell).
 
-Callers check `snapshots.may_open` first: nothing here asks who is reading.
+Callers check `snapshots.may_open` first: nothing here asks who is reading. A long report's PDF
+(more than REPORT_PDF_NOW_ITEMS items) is laid out by a worker and kept (SnapshotReport).
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
+import datetime as dt
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,9 +25,9 @@ from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 
 from . import charts
-from .changes import Changes
+from .changes import Change, Changes
 from .exports import safe_cell
-from .models import Edition, Snapshot, Status
+from .models import Edition, Snapshot, SnapshotReport, Status
 from .snapshots import citation
 
 LANGUAGES = ("en", "ko", "both")
@@ -95,6 +98,13 @@ def _titles(row: dict, language: str) -> list[tuple[str, str]]:
     return [("en", row["title_en"]), ("ko", row["title_ko"])]
 
 
+def numbered(number: int, language: str) -> str:
+    """“Snapshot 12”, or for "both" “Snapshot 12 / 스냅숏 12”."""
+    text = _("Snapshot %(n)s")
+    codes = ("en", "ko") if language == "both" else (language,)
+    return " / ".join(dict.fromkeys(_in(code, text) % {"n": number} for code in codes))
+
+
 def _status_rows(summary: dict, language: str) -> list[charts.BarRow]:
     groups = [
         (label(status.label, language), {status.value: summary["by_status"].get(status.value, 0)})
@@ -120,6 +130,7 @@ def report_context(*, snapshot: Snapshot, language: str, changes: tuple | None =
         "language": language,
         "html_language": "ko" if language == "ko" else "en",
         "labels": {key: label(text, language) for key, text in LABELS.items()},
+        "numbered": numbered(snapshot.number, language),
         "edition": label(Edition(content["edition"]).label, language),
         "lines": lines,
         "status_rows": _status_rows(content["summary"], language),
@@ -127,12 +138,26 @@ def report_context(*, snapshot: Snapshot, language: str, changes: tuple | None =
     }
 
 
-def _change_groups(changes: tuple[int, Changes] | None, language: str) -> dict | None:
+def status_words(change: Change, language: str) -> Change:
+    """`change` with a status code before or after it put in words."""
+    words = {
+        side: label(Status(value).label, language)
+        for side, value in (("before", change.before), ("after", change.after))
+        if value in Status.values
+    }
+    return dataclasses.replace(change, **words)
+
+
+def _change_groups(changes: tuple[str, Changes] | None, language: str) -> dict | None:
     if changes is None:
         return None
     heading, found = changes
     groups = [
-        (label(LABELS[CHANGE_LABELS.get(name, name)], language), name, items)
+        (
+            label(LABELS[CHANGE_LABELS.get(name, name)], language),
+            name,
+            [status_words(c, language) for c in items],
+        )
         for name, items in found.groups()
         if items
     ]
@@ -147,6 +172,28 @@ def pdf_bytes(*, snapshot: Snapshot, language: str, changes: tuple | None = None
     context = report_context(snapshot=snapshot, language=language, changes=changes)
     html = render_to_string("tracker/reports/snapshot.html", context)
     return weasyprint.HTML(string=html).write_pdf()
+
+
+def ready_pdf(*, snapshot: Snapshot, language: str) -> bytes | None:
+    """The PDF a worker laid out for `snapshot` in `language`, or None (not yet)."""
+    found = SnapshotReport.objects.filter(snapshot=snapshot, language=language).first()
+    return bytes(found.pdf) if found is not None else None
+
+
+def lay_out_pdf(*, snapshot_id: int, language: str, now: dt.datetime) -> bool:
+    """Lay out and keep a snapshot's PDF in `language` (without a "what changed" section: which
+    earlier snapshot a reader may see depends on the reader). Safe to run twice: a PDF already
+    kept is left as it is. Returns whether one was made."""
+    snapshot = Snapshot.objects.filter(pk=snapshot_id).first()
+    if snapshot is None or language not in LANGUAGES:
+        return False
+    if SnapshotReport.objects.filter(snapshot=snapshot, language=language).exists():
+        return False
+    pdf = pdf_bytes(snapshot=snapshot, language=language)
+    _made, created = SnapshotReport.objects.get_or_create(
+        snapshot=snapshot, language=language, defaults={"pdf": pdf, "made_at": now}
+    )
+    return created
 
 
 COLUMNS = (

@@ -58,7 +58,7 @@ from .reminders import (
     SweepRun,
     UsedLink,
 )
-from .snapshots import ScopeKind, Snapshot
+from .snapshots import ScopeKind, Snapshot, SnapshotReport
 
 __all__ = [
     "Country",
@@ -102,4 +102,5 @@ __all__ = [
     "Outcome",
     "ScopeKind",
     "Snapshot",
+    "SnapshotReport",
 ]

@@ -67,3 +67,22 @@ class Snapshot(models.Model):
     @property
     def title(self) -> str:
         return pick_language(self.title_en, self.title_ko)
+
+
+class SnapshotReport(models.Model):
+    """A long snapshot's PDF in one language, laid out once by a worker (WeasyPrint takes
+    minutes for thousands of items: more than a web request may). Made from the stored content
+    alone, so it never changes either."""
+
+    snapshot = models.ForeignKey(Snapshot, on_delete=models.CASCADE, related_name="reports")
+    language = models.CharField(max_length=4)
+    pdf = models.BinaryField()
+    made_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["snapshot", "language"], name="snapshot_report_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Snapshot {self.snapshot_id} ({self.language})"

@@ -7,6 +7,7 @@ at every one of these addresses, never a 403, and is neither listed nor counted.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -16,10 +17,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .. import changes, reports, snapshots, workflow
+from .. import changes, reports, snapshots, tasks, workflow
 from ..filters import ItemFilter, clean_params
 from ..meeting_forms import LANGUAGE_CHOICES, FreezeForm
-from ..models import Forum, Meeting, ScopeKind, Snapshot, Source
+from ..models import Forum, Meeting, ScopeKind, Snapshot, Source, Status
 from .common import PER_PAGE, visible_items
 
 CHANGE_TITLES = {
@@ -115,6 +116,7 @@ def snapshot_detail(request, number: int):
     context = {
         "snapshot": snapshot,
         "content": snapshot.content,
+        "rows": [(row, Status(row["status"]).label) for row in snapshot.content["items"]],
         "citation": snapshots.citation(snapshot, language=translation.get_language()),
         "verified": snapshots.verify(snapshot),
         "languages": LANGUAGE_CHOICES,
@@ -160,11 +162,15 @@ def snapshot_compare(request, number: int):
     if found is None:
         raise Http404("Nothing to compare with.")
     heading, result = found
+    language = translation.get_language()
     context = {
         "snapshot": snapshot,
         "heading": heading,
         "changes": result,
-        "groups": [(CHANGE_TITLES[name], rows) for name, rows in result.groups()],
+        "groups": [
+            (CHANGE_TITLES[name], [reports.status_words(c, language) for c in rows])
+            for name, rows in result.groups()
+        ],
     }
     return render(request, "tracker/snapshot_compare.html", context)
 
@@ -181,6 +187,8 @@ def snapshot_pdf(request, number: int):
     language = request.GET.get("language", "both")
     if language not in reports.LANGUAGES:
         language = "both"
+    if "since" not in request.GET and snapshot.item_count > settings.REPORT_PDF_NOW_ITEMS:
+        return _long_pdf(request, snapshot, language)
     previous = snapshots.previous_of(snapshot)
     found = None
     if "since" in request.GET:
@@ -189,6 +197,17 @@ def snapshot_pdf(request, number: int):
         found = _changes(request, snapshot, str(previous.number))
     pdf = reports.pdf_bytes(snapshot=snapshot, language=language, changes=found)
     return _download(pdf, PDF, f"snapshot-{snapshot.number}-{language}.pdf")
+
+
+def _long_pdf(request, snapshot: Snapshot, language: str):
+    """A long report's PDF, laid out by a worker: the file once kept, until then a page saying
+    so (202) that has the worker start on it."""
+    pdf = reports.ready_pdf(snapshot=snapshot, language=language)
+    if pdf is not None:
+        return _download(pdf, PDF, f"snapshot-{snapshot.number}-{language}.pdf")
+    tasks.enqueue_report(snapshot.pk, language)
+    context = {"snapshot": snapshot, "language": language}
+    return render(request, "tracker/snapshot_pending.html", context, status=202)
 
 
 @login_required
