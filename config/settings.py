@@ -146,7 +146,7 @@ STORAGES = {
 }
 
 # Snapshot reports: a PDF of more items than this is laid out by a worker and kept, not in the
-# request (WeasyPrint lays out about 80 items a second on 2 cores; gunicorn's timeout is 30 s).
+# request (WeasyPrint lays out 45 to 90 items a second on 2 cores; gunicorn's timeout is 30 s).
 REPORT_PDF_NOW_ITEMS = env.int("REPORT_PDF_NOW_ITEMS", default=1000)
 
 # --- Email ----------------------------------------------------------------------------------------
