@@ -355,8 +355,8 @@ def may_open(user, snapshot: Snapshot) -> bool:
     if not may_see_markings(user, {row["marking"] for row in rows}):
         return False
     ids = {row["item_id"] for row in rows}
-    existing = ActionItem.objects.filter(pk__in=ids)
-    return visible_items(user, existing).count() == existing.count()
+    visible = visible_items(user, ActionItem.objects.filter(pk__in=ids)).values("pk")
+    return not ActionItem.objects.filter(pk__in=ids).exclude(pk__in=visible).exists()
 
 
 def openable(user) -> QuerySet[Snapshot]:
