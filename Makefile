@@ -9,7 +9,7 @@ MANAGE := $(BIN)/python manage.py
 OIDC_PROVIDER := tests/support/oidc_provider
 OIDC_STAMP := $(OIDC_PROVIDER)/node_modules/.installed-$(shell cksum < $(OIDC_PROVIDER)/package-lock.json | cut -d' ' -f1)
 
-.PHONY: install test-deps node-deps demo test lint format bench faults faults-short browser-deps clean
+.PHONY: install test-deps node-deps demo test lint format bench faults faults-short browser-deps pdf-deps clean
 
 $(STAMP): requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -65,6 +65,12 @@ format: install
 browser-deps:
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null)
 	@fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || (apt-get update -qq && apt-get install -y -qq fonts-noto-cjk >/dev/null)
+
+# Debian's Pango (WeasyPrint draws the snapshot reports' PDF with it), Korean fonts, and poppler's
+# pdftotext and pdftoppm (the report tests read the PDF back and picture its first pages).
+pdf-deps:
+	@dpkg -s libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk poppler-utils >/dev/null 2>&1 || \
+	  (apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk poppler-utils >/dev/null)
 
 # Sweep, delivery and page benchmarks at 1,000 / 10,000 / 100,000 items beside their floors, on
 # the local PostgreSQL and Redis (databases tracker_bench_*, Redis db 9); installs wrk if missing.

@@ -29,7 +29,8 @@ DELIVERY_SIZE = 10_000
 # The shape other trackers are measured on: 100,000 items, 50 owners, about 200 due each.
 FEW_OWNERS = 50
 FEW_OWNERS_SET = f"100000_{FEW_OWNERS}owners"
-STAGES = ("sweep", "delivery", "pages", "few-owners")
+STAGES = ("sweep", "delivery", "pages", "few-owners", "snapshots")
+SNAPSHOT_SIZE = 10_000
 PAGE_GOALS = {"dashboard": 0.15, "items list": 0.15, "item page": 0.15, "admin changelist": 0.1}
 DATASETS = VAR / "datasets.json"
 
@@ -227,6 +228,44 @@ def page_rows(size: int, loads: dict) -> list[Row]:
     return rows
 
 
+def snapshot_rows(result: dict) -> list[Row]:
+    """Freezing and the PDF beside exporting the same items' current CSV."""
+    seconds, size = result["seconds"], f"{result['size']:,}"
+    ratio = seconds["freeze"] / seconds["csv"]
+    peaks = result["peak_bytes"]
+    return [
+        Row(
+            f"snapshot: freeze {result['items']:,} items as of 30 days ago (U.S. edition), "
+            f"seconds (median of {len(result['runs']['freeze'])}; "
+            f"{result['freeze_statements']} SQL statements)",
+            size,
+            f"{seconds['freeze']:.2f} s",
+            f"{seconds['csv']:.2f} s (CSV export of the same items)",
+            f"{ratio:.1f}×",
+            "≤ 5× the CSV export",
+            ratio <= 5,
+        ),
+        Row(
+            f"snapshot: its PDF in English and Korean ({result['pdf_bytes'] / 2**20:.1f} MiB)",
+            size,
+            f"{seconds['pdf']:.1f} s",
+            f"{seconds['csv']:.2f} s (CSV export)",
+            f"{seconds['pdf'] / seconds['csv']:.0f}×",
+            "(reported)",
+            None,
+        ),
+        Row(
+            "snapshot: memory (tracemalloc peak of a freeze; the stage's peak RSS, PDF included)",
+            size,
+            f"{peaks['freeze'] / 2**20:.0f} MiB; RSS {result['max_rss_bytes'] / 2**20:.0f} MiB",
+            f"{peaks['csv'] / 2**20:.1f} MiB (CSV export)",
+            "—",
+            "(reported)",
+            None,
+        ),
+    ]
+
+
 def few_owners_row(swept: dict, delivered: dict) -> Row:
     """Sweep plus delivery of the few-owners data set beside the sum of the two floors."""
     ours = swept["ours"]["seconds"] + delivered["ours"]["seconds"]
@@ -274,6 +313,12 @@ NOTES = [
     "Few owners: a second data set of 100,000 items shared by 50 owners (about 200 due items "
     "each, plus co-owned ones), built like the others; its sweep and its delivery measured as "
     "above, each beside its floor, and the two added up.",
+    "Snapshots: `tracker.snapshots.freeze` of every item of the 10,000-item data set (a filter's "
+    "scope; the U.S. edition, so every item but the ROK-only ones) as of 30 days before the data "
+    "set's `now`, rebuilt from the field history and the timeline, beside `exports.csv_lines` of "
+    "the same items as they are now (the status pages' CSV export), fully consumed; three runs "
+    "each, alternating, medians shown; the PDF (both languages) of that snapshot rendered once "
+    "with WeasyPrint. Memory: tracemalloc peaks, and the stage process's peak RSS.",
     "Pages: no whole-page cache; the dashboard's counts in Django's cache (Redis). "
     "gunicorn, 2 sync workers, DEBUG=0, bench.settings (the product's URLs plus a trivial "
     "view), signed in as a coordinator cleared for every marking (every item visible); "
@@ -333,6 +378,13 @@ def main() -> None:
         swept = run_stage("bench.sweep", "--size", "100000", "--now", nows[key], size=key)
         delivered = run_stage("bench.delivery", "--size", "100000", "--runs", "3", size=key)
         rows.append(few_owners_row(swept, delivered))
+    if "snapshots" in stages and SNAPSHOT_SIZE in sizes:
+        print(f"Snapshot and its report at {SNAPSHOT_SIZE:,} items")
+        result = run_stage(
+            "bench.snapshots", "--size", str(SNAPSHOT_SIZE), "--now", nows[SNAPSHOT_SIZE],
+            size=SNAPSHOT_SIZE,
+        )  # fmt: skip
+        rows += snapshot_rows(result)
     seconds = time.perf_counter() - started
     command = (
         "make bench" if len(sys.argv) == 1 else "python -m bench.run " + shlex.join(sys.argv[1:])

@@ -149,6 +149,10 @@ STORAGES = {
     },
 }
 
+# Snapshot reports: a PDF of more items than this is laid out by a worker and kept, not in the
+# request (WeasyPrint lays out 45 to 90 items a second on 2 cores; gunicorn's timeout is 30 s).
+REPORT_PDF_NOW_ITEMS = env.int("REPORT_PDF_NOW_ITEMS", default=1000)
+
 # --- Email ----------------------------------------------------------------------------------------
 EMAIL_URL = env.str("EMAIL_URL", default="")
 if EMAIL_URL:
@@ -372,6 +376,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # WeasyPrint logs each step of every PDF it lays out at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
         "django.request": _REDACTED,
         "django.security.csrf": _REDACTED,
         "django.server": _REDACTED,

@@ -67,3 +67,30 @@ def test_each_demo_item_was_created_before_its_first_timeline_entry(demo):
             assert item.created_at < min(e.created_at for e in entries), item.key
         created = item.history.get(history_type="+")
         assert created.history_date == item.created_at
+
+
+def test_the_dticc_and_tcsc_each_held_a_meeting_and_plan_the_next(demo):
+    from tracker.models import Meeting, MeetingStatus
+
+    for forum in ("dticc", "tcsc"):
+        statuses = sorted(Meeting.objects.filter(forum__key=forum).values_list("status", flat=True))
+        assert statuses == [MeetingStatus.HELD, MeetingStatus.PLANNED]
+    held = Meeting.objects.get(forum__key="dticc", status=MeetingStatus.HELD)
+    assert held.outcomes.count() == 2 and held.born_items.count() == 1
+
+
+def test_a_report_frozen_at_the_held_meeting_differs_from_now(demo):
+    from django.contrib.auth.models import User
+    from django.utils import timezone
+
+    from tracker import comparison, snapshots
+    from tracker.models import MeetingStatus, Snapshot
+
+    report = Snapshot.objects.get()
+    assert report.meeting.status == MeetingStatus.HELD and report.item_count >= 5
+    assert snapshots.verify(report)
+    admin = User.objects.get(username="admin")
+    # The demo's late edits (the due dates it moves) are written at the real time.
+    live = snapshots.live_content(snapshot=report, by=admin, now=timezone.now(), zone=dt.UTC)
+    found = comparison.compare(report.content, live)
+    assert found.due_moved, "the demo moves due dates after the meeting"

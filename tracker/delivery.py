@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from . import emails
 from .models import ActionItem, Reminder, ReminderItem, ReminderState
 from .reminders import policy
+from .reminders.agenda import attach_needs, meetings_in_window
 from .reminders.calendar import recipient_zone
 from .reminders.holdings import holdings_of, last_reminded, load_items, personal_snoozes
 
@@ -154,7 +155,8 @@ class Contents:
 def current_contents(reminders: list[Reminder], now: dt.datetime) -> dict[int, Contents]:
     """Each row's contents as the sweep's own policy decides them now (policy.kind_at_send).
 
-    Six queries for any number of rows: what each row claimed, the items, their co-owners, the
+    Seven queries for any number of rows (nine when some meeting's requests may be due): what
+    each row claimed, the items, the coming meetings (and their agendas), their co-owners, the
     coordinators, when each recipient was last reminded of each (by other digests than these),
     and the snoozes they set for themselves.
     """
@@ -163,33 +165,45 @@ def current_contents(reminders: list[Reminder], now: dt.datetime) -> dict[int, C
     for reminder_id, item_id, kind in rows.values_list("reminder_id", "item_id", "kind"):
         claimed[reminder_id].append((item_id, kind))
     items = ActionItem.objects.filter(pk__in={i for pairs in claimed.values() for i, _k in pairs})
-    held = holdings_of(items, load_items(items))
+    loaded = load_items(items)
+    attach_needs(items, loaded, meetings_in_window(now))
+    held = holdings_of(items, loaded)
     last = last_reminded(items, leaving_out=tuple(r.pk for r in reminders))
     snoozed = personal_snoozes(items, now=now)
-    contents = {}
-    for reminder in reminders:
-        user = reminder.recipient
-        holding = {h.item.pk: h for h in held.get(user.pk, ())}
-        digest = Contents()
-        for item_id, claimed_kind in claimed[reminder.pk]:
-            kind = policy.kind_at_send(
-                recipient=user,
-                holding=holding.get(item_id),
-                claimed_kind=claimed_kind,
-                today=reminder.local_date,
-                zone=recipient_zone(user),
-                last=last.get(user.pk, {}).get(item_id),
-                now=now,
-                by_hand=reminder.send_before is None,
-                snoozed_by_them=item_id in snoozed.get(user.pk, ()),
-            )
-            if kind:
-                digest.entries.append((holding[item_id].item, kind))
-            else:
-                digest.dropped.append(item_id)
-        digest.entries = policy.worst_first(digest.entries)
-        contents[reminder.pk] = digest
-    return contents
+    return {
+        reminder.pk: _decide(
+            reminder,
+            claimed[reminder.pk],
+            {h.item.pk: h for h in held.get(reminder.recipient_id, ())},
+            last.get(reminder.recipient_id, {}),
+            snoozed.get(reminder.recipient_id, frozenset()),
+            now,
+        )
+        for reminder in reminders
+    }
+
+
+def _decide(reminder, claimed, holding, last, snoozed, now) -> Contents:
+    """One row's contents: each claimed (item, kind) kept, with its kind now, or dropped."""
+    user, digest = reminder.recipient, Contents()
+    for item_id, claimed_kind in claimed:
+        kind = policy.kind_at_send(
+            recipient=user,
+            holding=holding.get(item_id),
+            claimed_kind=claimed_kind,
+            today=reminder.local_date,
+            zone=recipient_zone(user),
+            last=last.get(item_id),
+            now=now,
+            by_hand=reminder.send_before is None,
+            snoozed_by_them=item_id in snoozed,
+        )
+        if kind:
+            digest.entries.append((holding[item_id].item, kind))
+        else:
+            digest.dropped.append(item_id)
+    digest.entries = policy.worst_first(digest.entries)
+    return digest
 
 
 def _cannot_send(reminder: Reminder, entries: list) -> str | None:

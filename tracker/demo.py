@@ -10,6 +10,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 
 from . import roles, workflow
+from .demo_meetings import assigned_at, backdate_loading, setup_meetings
 from .models import ActionItem, Country, Organization, Profile, Status
 
 
@@ -206,12 +207,23 @@ def _tell_story(item: ActionItem, owner, story, now: dt.datetime) -> None:
 
 
 @transaction.atomic
+def _date_the_loading(item_ids: list[int], now: dt.datetime) -> None:
+    """The report was loaded before the owners were assigned and before any timeline entry:
+    its items' creation and their field history say so."""
+    backdate_loading(item_ids=item_ids, now=now)
+    created = min(now - dt.timedelta(days=HISTORY_DAYS), assigned_at(now) - dt.timedelta(days=1))
+    ActionItem.objects.filter(pk__in=item_ids).update(created_at=created)
+    ActionItem.history.filter(id__in=item_ids, history_type="+").update(history_date=created)
+
+
 def setup_demo(*, now: dt.datetime) -> list[tuple[DemoUser, bool]]:
     """Create the demo accounts and, on first setup, assign owners, a history and near dates.
 
     Items without an owner get one (and a short history told through workflow.py); the first
     open ones get due dates relative to today (two overdue, three due within weeks) and a
     follow-up already due, so reminders and dashboards have work on the day the demo runs.
+    The DTICC and TCSC get a held and a coming meeting, and a report is frozen at the DTICC's
+    (demo_meetings.py).
     """
     made = [(spec, _ensure_user(spec)) for spec in DEMO_USERS]
     users = {spec.username: user for spec, (user, _created) in made}
@@ -221,13 +233,16 @@ def setup_demo(*, now: dt.datetime) -> list[tuple[DemoUser, bool]]:
         owner, co_owners = _owners_for(item, users)
         item.owner = owner
         item._change_reason = "demo setup"
+        item._history_date = assigned_at(now)
         item.save()
         item.co_owners.set(co_owners)
         _tell_story(item, owner, DEMO_STORIES[index % len(DEMO_STORIES)], now)
         newly_owned.append(item.pk)
-    created = now - dt.timedelta(days=HISTORY_DAYS)
-    ActionItem.objects.filter(pk__in=newly_owned).update(created_at=created)
-    ActionItem.history.filter(id__in=newly_owned, history_type="+").update(history_date=created)
+    _date_the_loading(newly_owned, now)
+    setup_meetings(now=now)  # before the due dates move: a comparison with now shows the moves
+    for born in ActionItem.history.filter(origin_meeting__isnull=False, history_type="+"):
+        # An item an outcome made was created at the meeting, as its history says.
+        ActionItem.objects.filter(pk=born.id).update(created_at=born.history_date)
     open_new = ActionItem.objects.open().filter(pk__in=newly_owned).order_by("key")
     for shift, item in zip([-12, -3, 2, 6, 20], open_new, strict=False):
         item.due_date = max(now.date() + dt.timedelta(days=shift), item.source_date)

@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from .links import ON_TRACK, SNOOZE, DigestLinks
 from .models import OPEN_STATUSES, ActionItem, Reminder, ReminderKind, Status
 from .reminders.calendar import recipient_language, recipient_zone
-from .reminders.policy import KIND_ORDER
+from .reminders.policy import KIND_ORDER, MeetingNeed, pending_meeting
 
 ERROR_MAX_LENGTH = 1000
 SECTION_LIMIT = 25
@@ -33,6 +33,7 @@ SECTION_TITLES = {
     ReminderKind.DUE_SOON: _("Due soon"),
     ReminderKind.FOLLOW_UP: _("Follow-up due"),
     ReminderKind.ESCALATION: _("Escalation: overdue items of your organization"),
+    ReminderKind.MEETING: _("Update before a meeting"),
 }
 
 
@@ -80,6 +81,7 @@ class Section:
     entries: list[Entry] = field(default_factory=list)
     more: int = 0
     more_url: str = ""
+    agenda_url: str = ""  # a meeting's request: its agenda, where each update shows as in
 
 
 def _list_query(kind: str, username: str) -> dict:
@@ -92,6 +94,19 @@ def _list_query(kind: str, username: str) -> dict:
     return query
 
 
+def _meeting_section(need: MeetingNeed | None, language: str) -> tuple[object, str, str]:
+    """The section of a meeting's request: its key, title and "and N more" link (the agenda)."""
+    if need is None:  # the meeting moved on since the claim: a section of its own still
+        return ReminderKind.MEETING, str(SECTION_TITLES[ReminderKind.MEETING]), ""
+    forum = need.label_ko if language == "ko" else need.label_en
+    title = _("Update before the %(forum)s meeting on %(date)s") % {
+        "forum": forum,
+        "date": formats.date_format(need.date, "DATE_FORMAT"),
+    }
+    url = settings.SITE_URL + reverse("tracker:meeting_detail", args=[need.meeting_id])
+    return (ReminderKind.MEETING, need.meeting_id), str(title), url
+
+
 def more_url(kind: str, username: str) -> str:
     """Where a section's "and N more" leads: the recipient's own list of such items (follow-ups:
     "My items", which puts the items waiting for an update first)."""
@@ -101,20 +116,43 @@ def more_url(kind: str, username: str) -> str:
     return settings.SITE_URL + reverse("tracker:item_list") + "?" + query
 
 
-def sections(*, user, entries: list[tuple[ActionItem, str]], now: dt.datetime) -> list[Section]:
+def _section_for(built: dict, item: ActionItem, kind: str, today: dt.date | None) -> Section:
+    """The section `item` goes in: its kind's, or for a meeting's request that meeting's."""
+    if kind != ReminderKind.MEETING:
+        return built[kind]
+    need = pending_meeting(item=item, today=today) if today else None
+    key, title, url = _meeting_section(need, translation.get_language() or "en")
+    if key not in built:
+        built[key] = Section(kind=kind, title=title, more_url=url, agenda_url=url)
+    return built[key]
+
+
+def _in_order(built: dict) -> list[Section]:
+    order = {kind: n for n, kind in enumerate(KIND_ORDER)}
+    return sorted((s for s in built.values() if s.entries), key=lambda s: order[s.kind])
+
+
+def sections(
+    *,
+    user,
+    entries: list[tuple[ActionItem, str]],
+    now: dt.datetime,
+    today: dt.date | None = None,
+) -> list[Section]:
     """The digest's sections in their order, each with at most SECTION_LIMIT entries (`entries`
-    come worst first). In the active language and time zone."""
+    come worst first): one a kind, and one a meeting whose update is asked for (`today`, the
+    digest's local day, says which). In the active language and time zone."""
     links = DigestLinks(recipient_id=user.pk, now=now)
-    built = {kind: Section(kind=kind, title=str(SECTION_TITLES[kind])) for kind in KIND_ORDER}
+    built: dict = {kind: Section(kind=kind, title=str(SECTION_TITLES[kind])) for kind in KIND_ORDER}
     for item, kind in entries:
-        section = built[kind]
+        section = _section_for(built, item, kind, today)
         if len(section.entries) >= SECTION_LIMIT:
             section.more += 1
             continue
         section.entries.append(_entry(item, kind, links))
-    shown = [section for section in built.values() if section.entries]
+    shown = _in_order(built)
     for section in shown:
-        if section.more:
+        if section.more and not section.more_url:
             section.more_url = more_url(section.kind, user.get_username())
     return shown
 
@@ -129,7 +167,7 @@ def build_digest(
         context = {
             "name": user.get_full_name() or user.get_username(),
             "count": len(entries),
-            "sections": sections(user=user, entries=entries, now=now),
+            "sections": sections(user=user, entries=entries, now=now, today=reminder.local_date),
             "link_days": settings.REMINDER_LINK_MAX_AGE_DAYS,
             "site_url": settings.SITE_URL,
             "language": language,

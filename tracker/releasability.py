@@ -10,7 +10,16 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from .models import ActionItem, Marking
+from .models import ActionItem, Edition, Marking
+
+# The markings each snapshot edition may hold: a report for an audience holds only items every
+# member of that audience may see.
+EDITION_MARKINGS: dict[str, frozenset[str]] = {
+    Edition.ALL: frozenset({Marking.ALL}),
+    Edition.US: frozenset({Marking.ALL, Marking.US_ONLY, Marking.US_KR}),
+    Edition.KR: frozenset({Marking.ALL, Marking.KR_ONLY, Marking.US_KR}),
+    Edition.US_KR: frozenset({Marking.ALL, Marking.US_KR}),
+}
 
 
 def cleared_markings(user) -> frozenset[str] | None:
@@ -56,3 +65,19 @@ def visible_items(user, items: QuerySet[ActionItem] | None = None) -> QuerySet[A
     feed, admin view and email starts from here or from visible_filter."""
     items = ActionItem.objects.all() if items is None else items
     return items.filter(visible_filter(user))
+
+
+def edition_markings(edition: str) -> frozenset[str]:
+    """The markings an edition may hold; none for an edition the tracker does not know."""
+    return EDITION_MARKINGS.get(edition, frozenset())
+
+
+def may_see_markings(user, markings) -> bool:
+    """Whether `user` may see an item of every one of `markings` (a report holding them)."""
+    allowed = cleared_markings(user)
+    return allowed is None or set(markings) <= allowed
+
+
+def editions_for(user) -> list[str]:
+    """The editions `user` may freeze or open: those whose every marking they are cleared for."""
+    return [e for e in Edition.values if may_see_markings(user, edition_markings(e))]

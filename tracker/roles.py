@@ -7,7 +7,15 @@ COORDINATORS = "Coordinators"
 OWNERS = "Owners"
 READERS = "Readers"
 
-_VIEW = ["view_source", "view_theme", "view_organization", "view_actionitem", "view_statusupdate"]
+_VIEW = [
+    "view_source",
+    "view_theme",
+    "view_organization",
+    "view_actionitem",
+    "view_statusupdate",
+    "view_forum",
+    "view_meeting",
+]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     COORDINATORS: [
@@ -26,6 +34,16 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "view_reminder",
         "view_reminderitem",
         "view_profile",
+        "add_forum",
+        "change_forum",
+        "add_meeting",
+        "change_meeting",
+        "view_agendaentry",
+        "add_agendaentry",
+        "change_agendaentry",
+        "delete_agendaentry",
+        "view_outcome",
+        "view_snapshot",
     ],
     # Owners edit only the items they own (the admin narrows change_actionitem to those).
     OWNERS: [*_VIEW, "change_actionitem", "add_statusupdate", "view_reminder"],

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from . import delivery
+from . import delivery, reports
 from .reminders.sweep import sweep
 
 logger = logging.getLogger(__name__)
@@ -58,3 +58,14 @@ def send_reminders(self, reminder_ids: list[int]) -> dict[str, int]:
         # A short countdown only (capped in settings): the sweep is the long-term safety net.
         raise self.retry(args=[batch.retry_ids], countdown=batch.retry_in)
     return batch.counts()
+
+
+def enqueue_report(snapshot_id: int, language: str) -> None:
+    """Have a worker lay out a long snapshot's PDF once the current transaction commits."""
+    transaction.on_commit(functools.partial(render_report.delay, snapshot_id, language))
+
+
+@shared_task(name="tracker.tasks.render_report")
+def render_report(snapshot_id: int, language: str) -> bool:
+    """Lay out and keep a snapshot's PDF; a second run finds it kept and does nothing."""
+    return reports.lay_out_pdf(snapshot_id=snapshot_id, language=language, now=timezone.now())

@@ -158,6 +158,7 @@ def _record(
     item.last_update_at = now
     item.next_follow_up_at = next_follow_up(item=item, now=now)
     item.version += 1
+    item._history_date = now  # the field history is dated as the timeline (snapshots read both)
     item.save()
     return update
 
@@ -214,15 +215,16 @@ def change_status(
     return update
 
 
-def post_update(*, item: ActionItem, by, note: str, now: dt.datetime) -> StatusUpdate:
-    """A progress note without a status change; it restarts the follow-up cadence."""
+def post_update(
+    *, item: ActionItem, by, note: str, now: dt.datetime, kind: str = UpdateKind.NOTE
+) -> StatusUpdate:
+    """A progress note without a status change (`kind`: a meeting's OUTCOME is one too); it
+    restarts the follow-up cadence."""
     with transaction.atomic():
         locked = _locked(item)
         _check_allowed(by, locked)
         note = clean_note(note, required=True)
-        update = _record(
-            item=locked, by=by, now=now, kind=UpdateKind.NOTE, to_status=locked.status, note=note
-        )
+        update = _record(item=locked, by=by, now=now, kind=kind, to_status=locked.status, note=note)
     _sync(item, locked)
     return update
 
@@ -274,6 +276,7 @@ def snooze(
             from_status=locked.status, to_status=locked.status, note=text,
         )  # fmt: skip
         locked.version += 1
+        locked._history_date = now
         locked.save()
     _sync(item, locked)
     return update
@@ -311,6 +314,7 @@ def reassign_owner(
         kind = UpdateKind.REASSIGN
         update = changes.record(item=locked, by=by, now=now, kind=kind, changes=moved, note=text)
         locked.version += 1
+        locked._history_date = now
         locked.save()
     _sync(item, locked)
     return update

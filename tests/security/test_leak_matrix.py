@@ -252,3 +252,38 @@ def test_the_matrix_would_see_a_leak(leak_world, settings):
             assert leaked(page, [*MARKERS[marking]]) == [*MARKERS[marking]]
     page = response_text(leak_world.client_for(SUPERUSER).get("/admin/tracker/actionitem/?q=plan"))
     assert all(english in page for english, _korean in MARKERS.values())
+
+
+# Who each edition is for, written out (not asked of releasability.py, which this checks).
+EDITION_AUDIENCE = {
+    "all": {Marking.ALL},
+    "us": {Marking.ALL, Marking.US_ONLY, Marking.US_KR},
+    "kr": {Marking.ALL, Marking.KR_ONLY, Marking.US_KR},
+    "us-kr": {Marking.ALL, Marking.US_KR},
+}
+
+
+def test_no_edition_holds_an_item_outside_its_audience(leak_world):
+    assert len(leak_world.snapshots) == 2 * len(EDITION_AUDIENCE)
+    for snapshot in leak_world.snapshots:
+        allowed = EDITION_AUDIENCE[snapshot.edition]
+        held = {row["marking"] for row in snapshot.content["items"]}
+        assert held == allowed, (snapshot.number, snapshot.edition, held)
+        text = str(snapshot.content)
+        hidden = [w for m, words in MARKERS.items() if m not in allowed for w in words]
+        assert leaked(text, hidden) == []
+
+
+def test_the_matrix_reads_the_reports_it_checks(leak_world, settings):
+    """The oracle is not blind to downloads: a U.S. reader finds the U.S.-only item's words in
+    the U.S. edition's PDF (where pdftotext is installed) and XLSX."""
+    import shutil
+
+    client = leak_world.client_for("us-reader")
+    (us_edition, *_rest) = [s for s in leak_world.snapshots if s.edition == "us"]
+    words = list(MARKERS[Marking.US_ONLY])
+    xlsx = response_text(client.get(f"/snapshots/{us_edition.number}/report.xlsx"))
+    assert leaked(xlsx, words) == words
+    if shutil.which("pdftotext"):
+        pdf = response_text(client.get(f"/snapshots/{us_edition.number}/report.pdf"))
+        assert leaked(pdf, words) == words

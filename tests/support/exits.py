@@ -76,6 +76,8 @@ class Objects:
     enrolment_tokens: list[str] = field(default_factory=lambda: ["no-such-link"])
     content_types: list[tuple[int, object]] = field(default_factory=list)
     providers: list[str] = field(default_factory=lambda: ["no-such-provider"])
+    meeting_pks: list[int] = field(default_factory=lambda: [0])
+    snapshot_numbers: list[int] = field(default_factory=lambda: [0])
 
     def of(self, model: type[Model]) -> list[object]:
         if model not in self.pks:
@@ -96,6 +98,9 @@ _PAGES_WITHOUT_PARAMS = {
     "tracker:my_items",
     "tracker:calendar",
     "tracker:calendar_reset",
+    "tracker:meeting_list",
+    "tracker:snapshot_list",
+    "tracker:snapshot_freeze",
     "admin:index",
     "admin:login",
     "admin:logout",
@@ -111,6 +116,21 @@ _ITEM_PAGES = {
     "tracker:item_status",
     "tracker:item_snooze",
     "tracker:item_on_track",
+}
+_MEETING_PAGES = {
+    "tracker:meeting_detail",
+    "tracker:meeting_hold",
+    "tracker:meeting_postpone",
+    "tracker:meeting_outcome",
+    "tracker:meeting_new_item",
+    "tracker:meeting_freeze",
+}
+_SNAPSHOT_PAGES = {
+    "tracker:snapshot_detail",
+    "tracker:snapshot_compare",
+    "tracker:snapshot_pdf",
+    "tracker:snapshot_csv",
+    "tracker:snapshot_xlsx",
 }
 # Views of a registered model's admin, by the suffix of their URL name.
 _MODEL_VIEWS_WITHOUT_PARAMS = {"changelist", "add", "import", "export", "process_import"}
@@ -130,6 +150,8 @@ def _named_args(objects: Objects) -> dict[str, list[tuple]]:
     """URL name -> the argument tuples to reverse it with."""
     args: dict[str, list[tuple]] = {name: NO_PARAMS for name in _PAGES_WITHOUT_PARAMS}
     args.update({name: [(key,) for key in objects.item_keys] for name in _ITEM_PAGES})
+    args.update({name: [(pk,) for pk in objects.meeting_pks] for name in _MEETING_PAGES})
+    args.update({name: [(n,) for n in objects.snapshot_numbers] for name in _SNAPSHOT_PAGES})
     args["tracker:reminder-link"] = [(t,) for t in objects.link_tokens]
     args["tracker:calendar_feed"] = [(t,) for t in objects.calendar_tokens]
     args["admin:two_factor_enrol"] = [(t,) for t in objects.enrolment_tokens]

@@ -17,7 +17,7 @@ import email
 import email.policy
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import unquote
 
 import pytest
@@ -30,11 +30,14 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.conftest import KR_CLEARANCES, US_CLEARANCES, make_user
 from tests.support.exits import Objects
+from tests.support.leak_meetings import document_text, meetings_and_reports
 from tracker import identity, links, oidc, roles, workflow
 from tracker.models import (
     ActionItem,
     Country,
+    Forum,
     Marking,
+    Meeting,
     Organization,
     Reminder,
     ReminderItem,
@@ -131,6 +134,8 @@ class LeakWorld:
     theme: Theme
     orgs: list[Organization]
     device: TOTPDevice
+    meetings: list = field(default_factory=list)  # a held one (with outcomes) and a coming one
+    snapshots: list = field(default_factory=list)  # of every edition
 
     def hidden_markers(self, name: str) -> list[str]:
         return [word for m, words in MARKERS.items() if m not in SEES[name] for word in words]
@@ -245,7 +250,12 @@ def leak_world(item_factory, source, theme, us_org, kr_org, now) -> LeakWorld:
     digests = _pending_digests(users, list(items.values()), orgs=orgs, now=now)
     device = TOTPDevice.objects.create(user=users[SUPERUSER], name="phone", confirmed=True)
     _sign_in_attempts()
-    return LeakWorld(now, users, items, digests, source, theme, list(orgs.values()), device)
+    held_and_coming, frozen = meetings_and_reports(
+        root=users[SUPERUSER], items=items, markers=MARKERS, source=source, org=us_org, now=now
+    )
+    world = LeakWorld(now, users, items, digests, source, theme, list(orgs.values()), device)
+    world.meetings, world.snapshots = held_and_coming, frozen
+    return world
 
 
 # --- What each user tries -------------------------------------------------------------------------
@@ -308,11 +318,15 @@ def objects_for(world: LeakWorld, name: str) -> Objects:
             AccessAttempt: pks(AccessAttempt),
             AccessLog: pks(AccessLog),
             AccessFailureLog: pks(AccessFailureLog),
+            Forum: pks(Forum),
+            Meeting: [m.pk for m in world.meetings],
         },
         versions={ActionItem: versions + crossed, Source: _versions(Source)},
         link_tokens=_tokens(world, name),
         calendar_tokens=[profile.calendar_token if profile else "no-such-feed"],
         content_types=[(item_type.pk, item.pk) for item in items],
+        meeting_pks=[m.pk for m in world.meetings] + [999999],
+        snapshot_numbers=[s.number for s in world.snapshots] + [999999],
     )
 
 
@@ -325,8 +339,8 @@ def response_text(response) -> str:
     """Everything a response shows: body (streamed or not, JSON unescaped, calendar lines
     unfolded) and headers (URL-decoded too)."""
     body = b"".join(response.streaming_content) if response.streaming else response.content
-    text = body.decode("utf-8", "replace")
     content_type = response.get("Content-Type", "")
+    text = body.decode("utf-8", "replace") + document_text(body, content_type)
     if "json" in content_type:
         with contextlib.suppress(ValueError):
             text += json.dumps(json.loads(text), ensure_ascii=False)

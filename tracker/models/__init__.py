@@ -5,15 +5,21 @@ constraints here; how rows change lives in the rule modules (workflow, reminders
     items.py      reports, themes, organizations, action items, the timeline
     people.py     profiles
     reminders.py  reminder digests, used links, sweep runs
+    meetings.py   forums, their meetings, agendas and outcomes
+    snapshots.py  frozen, citable status reports
 """
 
 from .choices import (
     CLOSED_STATUSES,
     OPEN_STATUSES,
+    UPCOMING_MEETING_STATUSES,
     BilingualTitleMixin,
     Country,
+    Edition,
     Language,
     Marking,
+    MeetingStatus,
+    OutcomeKind,
     Priority,
     ReminderKind,
     ReminderState,
@@ -34,6 +40,15 @@ from .items import (
     local_day_end,
     overdue_q,
 )
+from .meetings import (
+    LEAD_DAYS_MAX,
+    LEAD_DAYS_MIN,
+    AgendaEntry,
+    AgendaReason,
+    Forum,
+    Meeting,
+    Outcome,
+)
 from .people import (
     ExternalIdentity,
     Profile,
@@ -47,6 +62,7 @@ from .reminders import (
     SweepRun,
     UsedLink,
 )
+from .snapshots import ScopeKind, Snapshot, SnapshotReport
 
 __all__ = [
     "PersonalSnooze",
@@ -81,4 +97,18 @@ __all__ = [
     "ReminderItem",
     "UsedLink",
     "SweepRun",
+    "MeetingStatus",
+    "UPCOMING_MEETING_STATUSES",
+    "Edition",
+    "OutcomeKind",
+    "LEAD_DAYS_MIN",
+    "LEAD_DAYS_MAX",
+    "Forum",
+    "Meeting",
+    "AgendaEntry",
+    "AgendaReason",
+    "Outcome",
+    "ScopeKind",
+    "Snapshot",
+    "SnapshotReport",
 ]

@@ -75,6 +75,7 @@ class UpdateKind(models.TextChoices):
     EDIT = "edit", _("Details changed")
     IMPORT = "import", _("Changed by an import")
     SEED = "seed", _("Changed by a report reload")
+    OUTCOME = "outcome", _("Meeting outcome")
 
 
 class ReminderState(models.TextChoices):
@@ -89,3 +90,28 @@ class ReminderKind(models.TextChoices):
     DUE_SOON = "due_soon", _("Due soon")
     FOLLOW_UP = "follow_up", _("Follow-up")
     ESCALATION = "escalation", _("Escalation")
+    MEETING = "meeting", _("Update before a meeting")
+
+
+class MeetingStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    HELD = "held", _("Held")
+    POSTPONED = "postponed", _("Postponed")
+
+
+# A meeting still to come: planned, or postponed to a new date.
+UPCOMING_MEETING_STATUSES = (MeetingStatus.PLANNED, MeetingStatus.POSTPONED)
+
+
+class Edition(models.TextChoices):
+    """The audience a snapshot is frozen for; which markings each may hold is releasability.py's."""
+
+    ALL = "all", _("Releasable to all")
+    US = "us", _("U.S. edition")
+    KR = "kr", _("ROK edition")
+    US_KR = "us-kr", _("U.S. and ROK governments")
+
+
+class OutcomeKind(models.TextChoices):
+    UPDATE = "update", _("Updates an agenda item")
+    NEW_ITEM = "new_item", _("Becomes a new action item")

@@ -164,6 +164,17 @@ class ActionItem(BilingualTitleMixin, models.Model):
         _("paragraph"), help_text=_("Paragraph of the report.")
     )
     excerpt = models.TextField(_("excerpt"), help_text=_("Short verbatim excerpt of the report."))
+    # Set when a meeting's outcome made the item: its provenance is that meeting (and `excerpt`
+    # the outcome's words), not a paragraph of the report.
+    origin_meeting = models.ForeignKey(
+        "Meeting",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="born_items",
+        verbose_name=_("meeting of origin"),
+        help_text=_("The meeting whose outcome made this item."),
+    )
     lead_organization = models.ForeignKey(
         Organization,
         on_delete=models.PROTECT,

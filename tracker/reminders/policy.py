@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from tracker.meetings import request_days, update_since
 from tracker.models import ActionItem, ReminderKind
 from tracker.releasability import can_see
 
@@ -24,6 +25,7 @@ COORDINATOR = "coordinator"
 # (Not the dashboard's "due in the next 30 days" nor the admin's "due within 7/14/30 days".)
 DUE_SOON_MARKS = (7, 1)
 KIND_ORDER = (
+    ReminderKind.MEETING,
     ReminderKind.OVERDUE,
     ReminderKind.DUE_SOON,
     ReminderKind.FOLLOW_UP,
@@ -37,6 +39,37 @@ class Holding:
 
     item: ActionItem
     role: str
+
+
+@dataclass(frozen=True)
+class MeetingNeed:
+    """A coming meeting an item is on the agenda of, and when its owners are asked for an
+    update: from `first_request`, again from `second_request`, until the meeting's day; an
+    update (a timeline entry) since `since` answers it."""
+
+    meeting_id: int
+    label_en: str
+    label_ko: str
+    date: dt.date
+    first_request: dt.date
+    second_request: dt.date
+    since: dt.datetime
+
+
+def meeting_need(meeting) -> MeetingNeed:
+    """`meeting` (with its forum, and `last_held`: the date of the forum's last held meeting
+    before it, or None) as the policy reads it."""
+    forum = meeting.forum
+    first, second = request_days(lead_days=forum.update_lead_days, date=meeting.date)
+    return MeetingNeed(
+        meeting_id=meeting.pk,
+        label_en=forum.short_name or forum.name_en,
+        label_ko=forum.short_name or forum.name_ko or forum.name_en,
+        date=meeting.date,
+        first_request=first,
+        second_request=second,
+        since=update_since(meeting=meeting, last_held_date=meeting.last_held),
+    )
 
 
 def roles_on(
@@ -117,6 +150,28 @@ def owner_kind(
     return ReminderKind.FOLLOW_UP if follow_up else None
 
 
+def pending_meeting(*, item: ActionItem, today: dt.date) -> MeetingNeed | None:
+    """The soonest coming meeting (after local day `today`) whose requests have begun and for
+    which `item` has no update yet, or None. Reads `item.meeting_needs` (reminders/agenda.py)."""
+    for need in getattr(item, "meeting_needs", ()):
+        if need.first_request <= today < need.date and not (
+            item.last_update_at is not None and item.last_update_at >= need.since
+        ):
+            return need
+    return None
+
+
+def meeting_due(*, item: ActionItem, today: dt.date, last: dt.date | None) -> bool:
+    """Whether an owner is asked today for `item`'s update before a meeting: on the first
+    working day on or after each request day (the forum's lead days before the meeting, then
+    half of them), unless reminded of the item since, and never once the update is in."""
+    need = pending_meeting(item=item, today=today)
+    if need is None:
+        return False
+    mark = need.second_request if today >= need.second_request else need.first_request
+    return not _reminded_since(last, mark)
+
+
 def escalation_due(*, item: ActionItem, today: dt.date, last: dt.date | None) -> bool:
     """Whether the lead organization's coordinator gets an escalation copy of open `item` today:
     from REMINDER_ESCALATION_DAYS days overdue on, then every cadence."""
@@ -134,6 +189,9 @@ def entry_kind(
     if not holding.item.is_open:
         return None
     if holding.role == OWNER:
+        # Before a meeting, the request for an update comes first: it names the meeting.
+        if meeting_due(item=holding.item, today=today, last=last):
+            return ReminderKind.MEETING
         return owner_kind(item=holding.item, today=today, zone=zone, last=last)
     if escalation_due(item=holding.item, today=today, last=last):
         return ReminderKind.ESCALATION

@@ -26,6 +26,7 @@ from django.db.models import Q, QuerySet
 from tracker.models import ActionItem, Reminder, ReminderItem, ReminderState, SweepRun
 
 from . import policy
+from .agenda import agenda_q, attach_needs, meetings_in_window
 from .calendar import due_local_date, recipient_zone, window_end
 from .holdings import holdings_of, last_reminded, load_items, personal_snoozes
 
@@ -41,20 +42,23 @@ class DigestPlan:
     entries: list[tuple[ActionItem, str]] = field(default_factory=list)
 
 
-def candidates(now: dt.datetime) -> QuerySet[ActionItem]:
+def candidates(now: dt.datetime, meetings=()) -> QuerySet[ActionItem]:
     """Open, unsnoozed items that could need someone today.
 
     An item whose follow-up comes after the end of everyone's local today (at most 25 hours
     after `now`: a local day lasts at most 25 hours) and whose due date is more than eight days
     after `now`'s UTC date (local dates run at most one day ahead of it, due-soon marks at most
     7 days) needs nobody today in any time zone; leaving it out keeps the sweep's work in
-    proportion to the items that are due rather than to every open item. The policy still
-    decides for each candidate.
+    proportion to the items that are due rather than to every open item. The items on the
+    agenda of `meetings` (those whose requests for updates may be due: agenda.py) are
+    candidates too. The policy still decides for each candidate.
     """
     not_snoozed = Q(snoozed_until__isnull=True) | Q(snoozed_until__lte=now)
     near = Q(next_follow_up_at__lt=now + dt.timedelta(hours=25)) | Q(
         due_date__lte=(now + dt.timedelta(days=8)).date()
     )
+    if meetings:
+        near |= agenda_q(meetings)
     return ActionItem.objects.open().filter(not_snoozed, near)
 
 
@@ -104,9 +108,12 @@ def _days_taken(now: dt.datetime) -> set[tuple[int, dt.date]]:
 def plan_digests(*, now: dt.datetime) -> list[DigestPlan]:
     """The digests due at `now`: recipients in their morning window on a working day, with no
     row for their local day yet, and items they may see that need them today (policy.py), worst
-    first. Seven queries, whatever the number of items or recipients."""
-    items = candidates(now)
+    first. Eight queries (ten when some meeting's requests may be due), whatever the number of
+    items or recipients."""
+    meetings = meetings_in_window(now)
+    items = candidates(now, meetings)
     loaded = load_items(items)
+    attach_needs(items, loaded, meetings)
     held = holdings_of(items, loaded)
     due = _due_recipients(held, now)
     taken = _days_taken(now)

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from tracker.models import (
+    LEAD_DAYS_MAX,
+    LEAD_DAYS_MIN,
     Country,
     Marking,
+    MeetingStatus,
     Priority,
 )
 
@@ -36,7 +40,7 @@ class Spec:
     optional: dict[str, type | tuple] = field(default_factory=dict)
 
 
-TOP = Spec({"source": dict, "themes": list, "organizations": list, "items": list})
+TOP = Spec({"source": dict, "themes": list, "organizations": list, "items": list}, {"forums": list})
 
 
 SOURCE = Spec(
@@ -182,6 +186,7 @@ class SeedFile:
     themes: list[dict]
     organizations: list[dict]
     items: list[dict]
+    forums: list[dict] = field(default_factory=list)
 
 
 def validate_file(path: Path, problems: list[str]) -> SeedFile | None:
@@ -211,9 +216,11 @@ def validate_file(path: Path, problems: list[str]) -> SeedFile | None:
         )
 
     items = _validate_list(check, top, "items", ITEM, check_item)
+    item_keys = {i["key"] for i in items if isinstance(i.get("key"), str)}
+    forums = validate_forums(check, top, org_keys=org_keys, item_keys=item_keys)
     if len(problems) > before:
         return None
-    return SeedFile(path, source, themes, organizations, items)
+    return SeedFile(path, source, themes, organizations, items, forums)
 
 
 def _validate_list(check: Checker, top: dict, name: str, spec: Spec, extra) -> list[dict]:
@@ -294,6 +301,61 @@ def _check_item(check, item, where, *, theme_keys, org_keys, source_date) -> Non
         paragraph = prov.get("paragraph") if prov else None
         if isinstance(paragraph, int) and not 1 <= paragraph <= 10000:
             check.add(prov.key_lines["paragraph"], f"paragraph of {where} must be 1 to 10000")
+
+
+# --- Forums and their known meetings (loaded by forums.py) ---------------------------------------
+
+
+FORUM = Spec(
+    {"key": str, "name_en": str},
+    {
+        "short_name": str,
+        "name_ko": str,
+        "secretariat": str,
+        "update_lead_days": int,
+        "items": list,
+        "meetings": list,
+    },
+)
+MEETING = Spec(
+    {"key": str, "date": (dt.date, str)},
+    {"time_zone": str, "place_en": str, "place_ko": str, "status": str},
+)
+
+
+def validate_forums(check: Checker, top: dict, *, org_keys: set, item_keys: set) -> list[dict]:
+    """The file's forums, every problem noted in `check` (none when the file has no forums)."""
+
+    def check_forum(c: Checker, forum: dict, where: str) -> None:
+        where = f"forum “{forum.get('key')}”" if isinstance(forum.get("key"), str) else where
+        secretariat = forum.get("secretariat")
+        if isinstance(secretariat, str) and secretariat not in org_keys:
+            c.add(
+                forum.key_lines["secretariat"], f"unknown organization “{secretariat}” in {where}"
+            )
+        days = forum.get("update_lead_days")
+        if isinstance(days, int) and not LEAD_DAYS_MIN <= days <= LEAD_DAYS_MAX:
+            c.add(
+                forum.key_lines["update_lead_days"],
+                f"“update_lead_days” in {where} must be {LEAD_DAYS_MIN} to {LEAD_DAYS_MAX}",
+            )
+        items = forum.get("items")
+        if isinstance(items, list):
+            for key, line in zip(items, items.item_lines, strict=True):
+                if not isinstance(key, str) or key not in item_keys:
+                    c.add(line, f"unknown item “{key}” in items of {where}")
+        if isinstance(forum.get("meetings"), list):
+            _validate_list(c, forum, "meetings", MEETING, _check_meeting)
+
+    return _validate_list(check, top, "forums", FORUM, check_forum)
+
+
+def _check_meeting(check: Checker, meeting: dict, where: str) -> None:
+    check.date(meeting, "date", where)
+    check.choice(meeting, "status", MeetingStatus.values, where)
+    zone = meeting.get("time_zone")
+    if isinstance(zone, str) and zone not in zoneinfo.available_timezones():
+        check.add(meeting.key_lines["time_zone"], f"unknown time zone “{zone}” in {where}")
 
 
 def validate_paths(paths: list[Path]) -> list[SeedFile]:

@@ -25,6 +25,7 @@ from .checks import (
     SeedFile,
     validate_paths,
 )
+from .forums import load_forums
 
 
 @dataclass
@@ -152,6 +153,7 @@ def _load_file(seed: SeedFile, result: LoadResult, now: dt.datetime) -> None:
     for item in seed.items:
         values = _item_values(item, source=source, themes=themes, orgs=orgs)
         _load_item(item, values, [orgs[key] for key in item.get("partners") or []], result, now)
+    load_forums(seed.forums, orgs=orgs, upsert=_upsert, result=result)
 
 
 def _load_item(item: dict, values: dict, partners: list, result: LoadResult, now) -> None:

@@ -6,7 +6,25 @@ from .dashboard import dashboard
 from .item import item_detail, item_on_track, item_snooze, item_status, item_update
 from .items import item_export, item_list
 from .links import reminder_link
+from .meetings import (
+    meeting_detail,
+    meeting_freeze,
+    meeting_hold,
+    meeting_list,
+    meeting_new_item,
+    meeting_outcome,
+    meeting_postpone,
+)
 from .mine import my_items
+from .snapshots import (
+    snapshot_compare,
+    snapshot_csv,
+    snapshot_detail,
+    snapshot_freeze,
+    snapshot_list,
+    snapshot_pdf,
+    snapshot_xlsx,
+)
 
 __all__ = [
     "calendar_feed",
@@ -22,4 +40,18 @@ __all__ = [
     "item_update",
     "my_items",
     "reminder_link",
+    "meeting_detail",
+    "meeting_freeze",
+    "meeting_hold",
+    "meeting_list",
+    "meeting_new_item",
+    "meeting_outcome",
+    "meeting_postpone",
+    "snapshot_compare",
+    "snapshot_csv",
+    "snapshot_detail",
+    "snapshot_freeze",
+    "snapshot_list",
+    "snapshot_pdf",
+    "snapshot_xlsx",
 ]

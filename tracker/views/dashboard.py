@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from .. import charts, selectors
+from .. import charts, meetings, selectors
 from ..models import OPEN_STATUSES, Organization, StatusUpdate, Theme
 from ..releasability import visible_filter
 from .common import visible_items
@@ -112,6 +112,9 @@ def _context(request, *, now) -> dict:
             "open": _list_href(status=list(OPEN_STATUSES)),
         },
         "reminders": selectors.reminder_counts(user=request.user),
+        "next_meetings": meetings.next_meeting_per_forum(
+            user=request.user, today=timezone.localdate(now)
+        ),
     }
 
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .. import selectors, workflow
+from .. import meetings, selectors, workflow
 from ..forms import OnTrackForm, SnoozeForm, StatusForm, UpdateForm
 from ..models import ActionItem, Status
 from .common import visible_item_or_404
@@ -57,6 +57,7 @@ def _render(request, item: ActionItem, *, bound: dict | None = None, status: int
             e for f in (bound or {}).values() for errors in f.errors.values() for e in errors
         ],
         "today": timezone.localdate(),
+        "next_meeting": meetings.next_meeting_of(item=item, today=timezone.localdate()),
     }
     return render(request, "tracker/item_detail.html", context, status=status)
 

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from tracker.demo import setup_demo
-from tracker.models import Source
+from tracker.models import Snapshot, Source
 from tracker.seeding import default_paths, load_paths
 
 
@@ -28,3 +28,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Open {settings.SITE_URL}/ (status pages) and {settings.SITE_URL}/admin/"
         )
+        report = Snapshot.objects.order_by("number").first()
+        if report is not None:
+            page = f"{settings.SITE_URL}/snapshots/{report.number}/"
+            self.stdout.write(f"A status report frozen at the DTICC meeting: {page}")
+            self.stdout.write(f"  and what changed since: {page}compare/?with=now")
