@@ -10,7 +10,16 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from .models import ActionItem, Marking
+from .models import ActionItem, Audience, Marking
+
+# What each webhook audience may receive: "releasable to all" always, and the markings its
+# edition names.
+AUDIENCE_MARKINGS: dict[str, frozenset[str]] = {
+    Audience.ALL: frozenset({Marking.ALL}),
+    Audience.US: frozenset({Marking.ALL, Marking.US_ONLY, Marking.US_KR}),
+    Audience.KR: frozenset({Marking.ALL, Marking.KR_ONLY, Marking.US_KR}),
+    Audience.US_KR: frozenset({Marking.ALL, Marking.US_KR}),
+}
 
 
 def cleared_markings(user) -> frozenset[str] | None:
@@ -56,3 +65,25 @@ def visible_items(user, items: QuerySet[ActionItem] | None = None) -> QuerySet[A
     feed, admin view and email starts from here or from visible_filter."""
     items = ActionItem.objects.all() if items is None else items
     return items.filter(visible_filter(user))
+
+
+def audience_markings(audience: str) -> frozenset[str]:
+    """The markings a webhook audience may receive (none for an audience the tracker does not
+    know)."""
+    return AUDIENCE_MARKINGS.get(audience, frozenset())
+
+
+def may_register_audience(user, audience: str) -> bool:
+    """Whether `user` may point an endpoint at `audience`: they must be cleared for every
+    marking it receives (no one can send a system what they may not read themselves)."""
+    markings = audience_markings(audience)
+    return bool(markings) and all(may_see_marking(user, m) for m in markings)
+
+
+def endpoint_may_receive(endpoint, *markings: str) -> bool:
+    """Whether `endpoint` may receive an item bearing each of `markings` (the marking when the
+    event happened and the one it has now): each must be in its audience's edition and still
+    visible to the endpoint's owner (a revoked clearance stops the flow too)."""
+    allowed = audience_markings(endpoint.audience)
+    owner = endpoint.owner
+    return all(m in allowed and may_see_marking(owner, m) for m in markings)

@@ -12,15 +12,18 @@ import re
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from . import roles
 from .models import (
     CLOSED_STATUSES,
     OPEN_STATUSES,
     ActionItem,
+    EventType,
     Status,
     StatusUpdate,
     UpdateKind,
 )
 from .releasability import can_see
+from .webhooks import record_item_event
 
 NOTE_MAX_LENGTH = 4000
 SNOOZE_MAX_DAYS = 90
@@ -59,7 +62,7 @@ def needs_note(from_status: str, to_status: str) -> bool:
 
 
 def is_coordinator(user) -> bool:
-    return bool(user and user.is_authenticated and user.has_perm("tracker.manage_items"))
+    return roles.is_coordinator(user)
 
 
 def is_owner(user, item: ActionItem) -> bool:
@@ -172,6 +175,22 @@ def _sync(target: ActionItem, source: ActionItem) -> None:
         setattr(target, field, getattr(source, field))
 
 
+def _emit(event_type: str, *, item: ActionItem, by, now: dt.datetime, **details) -> None:
+    """Record a webhook event for this change, in its transaction (webhooks/events.py)."""
+    details["by"] = by.get_username() if by is not None else None
+    record_item_event(event_type=event_type, item=item, now=now, details=details)
+
+
+def _emit_update(update: StatusUpdate, *, item: ActionItem, by) -> None:
+    event = (
+        EventType.STATUS_CHANGED if update.kind == UpdateKind.STATUS else EventType.UPDATE_POSTED
+    )
+    details = {"update_id": update.pk, "kind": update.kind, "note": update.note}
+    if update.kind == UpdateKind.STATUS:
+        details.update(from_status=update.from_status, to_status=update.to_status)
+    _emit(event, item=item, by=by, now=update.created_at, **details)
+
+
 def change_status(
     *,
     item: ActionItem,
@@ -205,19 +224,25 @@ def change_status(
         update = _record(
             item=locked, by=by, now=now, kind=UpdateKind.STATUS, to_status=to, note=note
         )
+        _emit_update(update, item=locked, by=by)
     _sync(item, locked)
     return update
 
 
-def post_update(*, item: ActionItem, by, note: str, now: dt.datetime) -> StatusUpdate:
-    """A progress note without a status change; it restarts the follow-up cadence."""
+def post_update(
+    *, item: ActionItem, by, note: str, now: dt.datetime, expected_version: int | None = None
+) -> StatusUpdate:
+    """A progress note without a status change; it restarts the follow-up cadence. Refused for
+    a stale `expected_version` (when given), like a status change."""
     with transaction.atomic():
         locked = _locked(item)
         _check_allowed(by, locked)
+        _check_version(locked, expected_version)
         note = clean_note(note, required=True)
         update = _record(
             item=locked, by=by, now=now, kind=UpdateKind.NOTE, to_status=locked.status, note=note
         )
+        _emit_update(update, item=locked, by=by)
     _sync(item, locked)
     return update
 
@@ -238,6 +263,7 @@ def mark_on_track(*, item: ActionItem, by, now: dt.datetime, note: str = "") -> 
             to_status=locked.status,
             note=note,
         )
+        _emit_update(update, item=locked, by=by)
     _sync(item, locked)
     return update
 
@@ -332,4 +358,23 @@ def save_edit(*, item: ActionItem, by, expected_version: int | None) -> ActionIt
             item.next_follow_up_at = next_follow_up(item=item, now=base)
         item.version = locked.version + 1
         item.save()
+        if item.due_date != locked.due_date:
+            _emit(
+                EventType.DUE_DATE_CHANGED,
+                item=item,
+                by=by,
+                now=item.updated_at,
+                from_due_date=locked.due_date,
+                to_due_date=item.due_date,
+            )
+    return item
+
+
+def create_item(*, item: ActionItem, by, now: dt.datetime) -> ActionItem:
+    """Save a new item (admin form, CSV import, seed file): its first follow-up is planned and
+    an `item.created` event recorded. The caller has checked its fields; `by` None: the system."""
+    with transaction.atomic():
+        start_follow_up(item=item, now=now)
+        item.save()
+        _emit(EventType.ITEM_CREATED, item=item, by=by, now=now)
     return item

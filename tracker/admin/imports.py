@@ -204,14 +204,20 @@ class ActionItemResource(resources.ModelResource):
         return errors
 
     def save_instance(self, instance, is_create, row, **kwargs):
-        if is_create:
-            workflow.start_follow_up(item=instance, now=timezone.now())
+        if is_create:  # through do_instance_save, below
             return super().save_instance(instance, is_create, row, **kwargs)
         try:
             workflow.save_edit(item=instance, by=self.user, expected_version=_row_version(row))
         except workflow.WorkflowError as error:
             raise ValidationError(str(error)) from error
         return None
+
+    def do_instance_save(self, instance, is_create):
+        """A new item is made by the workflow (its first follow-up, its `item.created` event)."""
+        if is_create:
+            workflow.create_item(item=instance, by=self.user, now=timezone.now())
+        else:
+            super().do_instance_save(instance, is_create)
 
 
 class SizedImportForm(ImportForm):

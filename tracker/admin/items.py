@@ -218,8 +218,7 @@ class ActionItemAdmin(KeyCheckedRelations, ImportMixin, ExportActionMixin, Check
 
     def save_model(self, request, obj, form, change):
         if not change:
-            workflow.start_follow_up(item=obj, now=timezone.now())
-            super().save_model(request, obj, form, change)
+            workflow.create_item(item=obj, by=request.user, now=timezone.now())
             return
         obj._history_user = request.user
         workflow.save_edit(

@@ -5,6 +5,8 @@ constraints here; how rows change lives in the rule modules (workflow, reminders
     items.py      reports, themes, organizations, action items, the timeline
     people.py     profiles
     reminders.py  reminder digests, used links, sweep runs
+    tokens.py     personal access tokens for the API
+    webhooks.py   webhook endpoints, events and deliveries
 """
 
 from .choices import (
@@ -43,6 +45,18 @@ from .reminders import (
     SweepRun,
     UsedLink,
 )
+from .tokens import (
+    ApiToken,
+    TokenScope,
+)
+from .webhooks import (
+    Audience,
+    DeliveryState,
+    EventType,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+)
 
 __all__ = [
     "Country",
@@ -73,4 +87,12 @@ __all__ = [
     "ReminderItem",
     "UsedLink",
     "SweepRun",
+    "TokenScope",
+    "ApiToken",
+    "Audience",
+    "DeliveryState",
+    "EventType",
+    "WebhookEndpoint",
+    "WebhookEvent",
+    "WebhookDelivery",
 ]

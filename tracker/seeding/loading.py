@@ -16,7 +16,7 @@ from tracker.models import (
     Source,
     Theme,
 )
-from tracker.workflow import start_follow_up
+from tracker.workflow import create_item
 
 from .checks import (
     SeedFile,
@@ -54,13 +54,14 @@ class LoadResult:
         return "; ".join(parts)
 
 
-def _upsert(model, lookup: dict, values: dict, result: LoadResult, label: str):
-    """Create or update one row; save (and so write history) only when something differs."""
+def _upsert(model, lookup: dict, values: dict, result: LoadResult, label: str, create=None):
+    """Create or update one row; save (and so write history) only when something differs.
+    `create`, when given, saves a new row (the workflow's create_item for items)."""
     obj = model.objects.filter(**lookup).first()
     if obj is None:
         obj = model(**lookup, **values)
         obj._change_reason = "load_seed"
-        obj.save()
+        (create or model.save)(obj)
         result.count("created", label)
         return obj, True
     changed = [name for name, value in values.items() if getattr(obj, name) != value]
@@ -147,10 +148,14 @@ def _load_file(seed: SeedFile, result: LoadResult, now: dt.datetime) -> None:
     orgs = _load_organizations(seed, result)
     for item in seed.items:
         values = _item_values(item, source=source, themes=themes, orgs=orgs)
-        obj, created = _upsert(ActionItem, {"key": item["key"]}, values, result, "items")
-        if created:
-            start_follow_up(item=obj, now=now)
-            obj.save(update_fields=["next_follow_up_at"])
+        obj, created = _upsert(
+            ActionItem,
+            {"key": item["key"]},
+            values,
+            result,
+            "items",
+            create=lambda new: create_item(item=new, by=None, now=now),
+        )
         partners = {orgs[key].pk for key in item.get("partners") or []}
         if set(obj.partner_organizations.values_list("pk", flat=True)) != partners:
             obj.partner_organizations.set(partners)

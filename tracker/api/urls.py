@@ -1,0 +1,32 @@
+"""The API's routes (namespace "api"), its OpenAPI schema and the docs page (Swagger UI, its
+files served from here: drf-spectacular-sidecar; the page's script is a file, not inline, so
+the Content Security Policy holds)."""
+
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from . import items, reference
+
+app_name = "api"
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    path("me/", reference.Me.as_view(), name="me"),
+    path("reports/", reference.ReportList.as_view(), name="report-list"),
+    path("reports/<slug:key>/", reference.ReportDetail.as_view(), name="report-detail"),
+    path("themes/", reference.ThemeList.as_view(), name="theme-list"),
+    path("themes/<int:id>/", reference.ThemeDetail.as_view(), name="theme-detail"),
+    path("organizations/", reference.OrganizationList.as_view(), name="organization-list"),
+    path(
+        "organizations/<slug:key>/",
+        reference.OrganizationDetail.as_view(),
+        name="organization-detail",
+    ),
+    path("items/", items.ItemList.as_view(), name="item-list"),
+    path("items/<slug:key>/", items.ItemDetail.as_view(), name="item-detail"),
+    path("items/<slug:key>/timeline/", items.ItemTimeline.as_view(), name="item-timeline"),
+    path("items/<slug:key>/status/", items.ItemStatus.as_view(), name="item-status"),
+    path("reminders/", reference.ReminderList.as_view(), name="reminder-list"),
+    path("reminders/<int:id>/", reference.ReminderDetail.as_view(), name="reminder-detail"),
+]

@@ -1,0 +1,109 @@
+"""Recording an event where the change is made, in the same transaction, so it is never lost and
+never sent for a change that rolled back.
+
+Called by workflow.py (status changes, updates, due-date moves, new items) and by the sweep
+(items that became overdue). An event is recorded only when an active endpoint subscribes to its
+type and its audience may receive the item (releasability.endpoint_may_receive); sending checks
+again, since a marking may change in between.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import uuid
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.dispatch import Signal
+
+from tracker.models import (
+    ActionItem,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+)
+from tracker.releasability import endpoint_may_receive
+
+from .payloads import event_body
+
+# Sent once the transaction that recorded deliveries commits, with `delivery_ids`; tasks.py
+# listens and hands them to a worker. (The rules never import the task layer.)
+deliveries_recorded = Signal()
+
+
+def new_message_id() -> str:
+    return f"msg_{uuid.uuid4().hex}"
+
+
+def subscribed(event_type: str) -> list[WebhookEndpoint]:
+    """Active endpoints subscribed to `event_type` (one query; a handful of rows)."""
+    endpoints = WebhookEndpoint.objects.filter(active=True).select_related("owner__profile")
+    return [endpoint for endpoint in endpoints if event_type in endpoint.events]
+
+
+def subscribers(*, event_type: str, item: ActionItem) -> list[WebhookEndpoint]:
+    """Active endpoints subscribed to `event_type` whose audience may receive `item`."""
+    return [e for e in subscribed(event_type) if endpoint_may_receive(e, item.marking)]
+
+
+def announce(delivery_ids: list[int]) -> None:
+    """Tell the listeners (tasks.py) about `delivery_ids` once the current transaction commits
+    (at once outside one)."""
+    if delivery_ids:
+        send = functools.partial(deliveries_recorded.send, sender=WebhookDelivery)
+        transaction.on_commit(functools.partial(send, delivery_ids=list(delivery_ids)))
+
+
+def record_item_event(
+    *,
+    event_type: str,
+    item: ActionItem,
+    now: dt.datetime,
+    details: dict | None = None,
+    once_key: str | None = None,
+    endpoints: list[WebhookEndpoint] | None = None,
+) -> list[int]:
+    """Record that `event_type` happened to `item` at `now`: the ids of the deliveries made.
+
+    Nothing is recorded (and [] returned) when no endpoint may receive it, or when `once_key`
+    names an event recorded before (two sweeps at once: the unique key lets one through).
+    `endpoints`, when given, are the active endpoints subscribed to `event_type` (a caller
+    recording many events reads them once); releasability is still checked here.
+    """
+    if endpoints is None:
+        endpoints = subscribers(event_type=event_type, item=item)
+    else:
+        endpoints = [e for e in endpoints if endpoint_may_receive(e, item.marking)]
+    if not endpoints:
+        return []
+    if once_key and WebhookEvent.objects.filter(once_key=once_key).exists():
+        return []
+    body = event_body(event_type=event_type, item=item, now=now, details=details or {})
+    retry_until = now + dt.timedelta(hours=settings.WEBHOOK_RETRY_HOURS)
+    try:
+        with transaction.atomic():
+            event = WebhookEvent.objects.create(
+                message_id=new_message_id(),
+                type=event_type,
+                item=item,
+                marking=item.marking,
+                payload=body,
+                created_at=now,
+                once_key=once_key,
+            )
+            rows = WebhookDelivery.objects.bulk_create(
+                WebhookDelivery(
+                    event=event,
+                    endpoint=endpoint,
+                    created_at=now,
+                    next_attempt_at=now,
+                    retry_until=retry_until,
+                )
+                for endpoint in endpoints
+            )
+    except IntegrityError:  # the same once_key, recorded by another sweep a moment ago
+        return []
+    ids = [row.pk for row in rows]
+    announce(ids)
+    return ids
