@@ -271,7 +271,11 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["tracker.api.throttling.PerTokenThrottle"],
     "DEFAULT_THROTTLE_RATES": {"token": API_THROTTLE_RATE},
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # Forms too: a browser's form post is refused by the CSRF check, not as an unknown type.
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "tracker.api.problems.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",

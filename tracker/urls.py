@@ -18,4 +18,6 @@ urlpatterns = [
     path("calendar/", views.calendar_page, name="calendar"),
     path("calendar/reset/", views.calendar_reset, name="calendar_reset"),
     path("calendar/<str:token>.ics", views.calendar_feed, name="calendar_feed"),
+    path("settings/tokens/", views.api_tokens_page, name="api_tokens"),
+    path("settings/tokens/<int:token_id>/revoke/", views.api_token_revoke, name="api_token_revoke"),
 ]

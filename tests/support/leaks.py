@@ -17,7 +17,7 @@ import email
 import email.policy
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import unquote
 
 import pytest
@@ -30,10 +30,13 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.conftest import KR_CLEARANCES, US_CLEARANCES, make_user
 from tests.support.exits import Objects
-from tracker import links, roles, workflow
+from tracker import api_tokens, links, roles, workflow
 from tracker.models import (
     ActionItem,
+    ApiToken,
+    Audience,
     Country,
+    EventType,
     Marking,
     Organization,
     Reminder,
@@ -42,6 +45,8 @@ from tracker.models import (
     Source,
     Status,
     Theme,
+    WebhookDelivery,
+    WebhookEndpoint,
 )
 from tracker.reminders.sweep import new_message_id
 
@@ -97,6 +102,7 @@ class LeakWorld:
     theme: Theme
     orgs: list[Organization]
     device: TOTPDevice
+    endpoints: list[WebhookEndpoint] = field(default_factory=list)
 
     def hidden_markers(self, name: str) -> list[str]:
         return [word for m, words in MARKERS.items() if m not in SEES[name] for word in words]
@@ -184,6 +190,52 @@ def _sign_in_attempts() -> None:
     Client().post("/accounts/login/", {"username": "kr-reader", "password": PASSWORD})
 
 
+# Webhook endpoints: (owner, audience). The last two are inconsistent as a deployment can become:
+# a coordinator's endpoint whose audience reaches beyond their clearances (granted, then revoked).
+ENDPOINTS = [
+    (SUPERUSER, Audience.ALL),
+    (SUPERUSER, Audience.US),
+    (SUPERUSER, Audience.KR),
+    (SUPERUSER, Audience.US_KR),
+    ("us-coord", Audience.KR),
+    ("kr-coord", Audience.US),
+]
+# What each audience may receive, written out (not asked of releasability.py).
+AUDIENCE_SEES = {
+    Audience.ALL: frozenset({Marking.ALL}),
+    Audience.US: US,
+    Audience.KR: KR,
+    Audience.US_KR: frozenset({Marking.ALL, Marking.US_KR}),
+}
+
+
+def endpoint_sees(owner: str, audience: str) -> frozenset:
+    return AUDIENCE_SEES[audience] & SEES[owner]
+
+
+def _webhook_endpoints(users, *, now, url: str = "http://127.0.0.1:9/hook") -> list:
+    """Endpoints of every audience subscribed to every event, made before the items so that
+    each item's timeline leaves deliveries (pending: nothing is sent in the leak matrix)."""
+    return [
+        WebhookEndpoint.objects.create(
+            owner=users[owner],
+            url=f"{url}/{owner}/{audience}",
+            secret="whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+            events=list(EventType.values),
+            audience=audience,
+            created_at=now,
+        )
+        for owner, audience in ENDPOINTS
+    ]
+
+
+def _api_tokens(users, *, now) -> None:
+    for user in users.values():
+        api_tokens.create_token(
+            user=user, name="leak", scope="write", days=30, now=now, second_factor_missing=False
+        )
+
+
 @pytest.fixture
 def leak_world(item_factory, source, theme, us_org, kr_org, now) -> LeakWorld:
     users = _make_people(kr_org=kr_org)
@@ -191,6 +243,8 @@ def leak_world(item_factory, source, theme, us_org, kr_org, now) -> LeakWorld:
     us_org.coordinator, kr_org.coordinator = users["us-coord"], users["kr-coord"]
     us_org.save()
     kr_org.save()
+    endpoints = _webhook_endpoints(users, now=now)
+    _api_tokens(users, now=now)
     items = {
         m: _make_item(item_factory, marking=m, users=users, orgs=orgs, now=now) for m in MARKERS
     }
@@ -198,7 +252,9 @@ def leak_world(item_factory, source, theme, us_org, kr_org, now) -> LeakWorld:
     digests = _pending_digests(users, list(items.values()), orgs=orgs, now=now)
     device = TOTPDevice.objects.create(user=users[SUPERUSER], name="phone", confirmed=True)
     _sign_in_attempts()
-    return LeakWorld(now, users, items, digests, source, theme, list(orgs.values()), device)
+    world = LeakWorld(now, users, items, digests, source, theme, list(orgs.values()), device)
+    world.endpoints = endpoints
+    return world
 
 
 # --- What each user tries -------------------------------------------------------------------------
@@ -247,6 +303,11 @@ def objects_for(world: LeakWorld, name: str) -> Objects:
         return list(model.objects.values_list("pk", flat=True)[:3]) or [0]
 
     profile = getattr(world.users.get(name), "profile", None)
+    own_tokens = ApiToken.objects.filter(user__username=name).values_list("pk", flat=True)
+    other_tokens = ApiToken.objects.exclude(user__username=name).values_list("pk", flat=True)
+    deliveries = [
+        WebhookDelivery.objects.filter(event__item=item).order_by("pk").first() for item in items
+    ]
     return Objects(
         item_keys=[item.key for item in items] + ["no-such-item"],
         pks={
@@ -261,11 +322,16 @@ def objects_for(world: LeakWorld, name: str) -> Objects:
             AccessAttempt: pks(AccessAttempt),
             AccessLog: pks(AccessLog),
             AccessFailureLog: pks(AccessFailureLog),
+            WebhookEndpoint: [endpoint.pk for endpoint in world.endpoints],
+            WebhookDelivery: [d.pk for d in deliveries if d is not None],
         },
         versions={ActionItem: versions + crossed, Source: _versions(Source)},
         link_tokens=_tokens(world, name),
         calendar_tokens=[profile.calendar_token if profile else "no-such-feed"],
         content_types=[(item_type.pk, item.pk) for item in items],
+        report_keys=[world.source.key, "no-such-report"],
+        organization_keys=[org.key for org in world.orgs] + ["no-such-org"],
+        token_ids=[*own_tokens[:1], *other_tokens[:1]],
     )
 
 

@@ -10,6 +10,7 @@ actions.py, forms.py     bulk actions with their confirmation pages; the admin's
 filters.py               list filters
 reminders.py             the reminder log
 reference.py             reports, themes, organizations, users
+webhooks.py              webhook endpoints and the delivery log, with replay
 """
 
-from . import items, reference, reminders  # noqa: F401  (registers the model admins)
+from . import items, reference, reminders, webhooks  # noqa: F401  (registers the model admins)

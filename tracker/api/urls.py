@@ -9,9 +9,18 @@ from . import items, reference
 
 app_name = "api"
 
+_swagger = SpectacularSwaggerSplitView.as_view(url_name="api:schema")
+
+
+def docs(request, *args, **kwargs):
+    """The docs page, a plain page: Django's own CSRF check refuses a post to it (DRF's would
+    answer with the page's template instead)."""
+    return _swagger(request, *args, **kwargs)
+
+
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    path("docs/", docs, name="docs"),
     path("me/", reference.Me.as_view(), name="me"),
     path("reports/", reference.ReportList.as_view(), name="report-list"),
     path("reports/<slug:key>/", reference.ReportDetail.as_view(), name="report-detail"),

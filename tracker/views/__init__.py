@@ -7,8 +7,11 @@ from .item import item_detail, item_on_track, item_snooze, item_status, item_upd
 from .items import item_export, item_list
 from .links import reminder_link
 from .mine import my_items
+from .tokens import api_token_revoke, api_tokens_page
 
 __all__ = [
+    "api_token_revoke",
+    "api_tokens_page",
     "calendar_feed",
     "calendar_page",
     "calendar_reset",

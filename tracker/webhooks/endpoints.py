@@ -83,21 +83,32 @@ def endpoint_problems(*, owner, url: str, events: list[str], audience: str) -> d
     return problems
 
 
+def save_endpoint(*, endpoint: WebhookEndpoint, by, now: dt.datetime) -> WebhookEndpoint:
+    """Save a new or changed endpoint (the admin's form): refused with EndpointRefused when
+    `endpoint_problems` finds anything. A new one belongs to `by`, with a fresh secret; one
+    turned back on forgets its run of failures and is tried at once."""
+    owner = endpoint.owner if endpoint.pk else by
+    problems = endpoint_problems(
+        owner=owner, url=endpoint.url, events=endpoint.events, audience=endpoint.audience
+    )
+    if problems:
+        raise EndpointRefused(problems)
+    if endpoint.pk is None:
+        endpoint.owner, endpoint.secret, endpoint.created_at = by, new_secret(), now
+    elif endpoint.active and endpoint.disabled_at is not None:
+        reset_failures(endpoint)
+    endpoint.save()
+    return endpoint
+
+
 def register_endpoint(
     *, owner, url: str, events: list[str], audience: str, description: str = "", now: dt.datetime
 ) -> WebhookEndpoint:
     """A new active endpoint for `owner`, with a fresh secret; EndpointRefused says why not."""
-    if problems := endpoint_problems(owner=owner, url=url, events=events, audience=audience):
-        raise EndpointRefused(problems)
-    return WebhookEndpoint.objects.create(
-        owner=owner,
-        url=url,
-        events=list(events),
-        audience=audience,
-        description=description,
-        secret=new_secret(),
-        created_at=now,
+    endpoint = WebhookEndpoint(
+        url=url, events=list(events), audience=audience, description=description
     )
+    return save_endpoint(endpoint=endpoint, by=owner, now=now)
 
 
 def reset_failures(endpoint: WebhookEndpoint) -> None:
