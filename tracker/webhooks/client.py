@@ -38,9 +38,6 @@ def client() -> httpx.Client:
     global _client, _client_pid
     if _client is None or _client_pid != os.getpid():
         _client = httpx.Client(
-            timeout=httpx.Timeout(
-                settings.WEBHOOK_TIMEOUT_SECONDS, connect=settings.WEBHOOK_CONNECT_TIMEOUT_SECONDS
-            ),
             follow_redirects=False,
             trust_env=False,  # no proxy or netrc from the worker's environment
             headers={"user-agent": USER_AGENT},
@@ -62,7 +59,12 @@ def classify(status: int) -> Answer:
 def post(url: str, *, body: bytes, headers: dict[str, str]) -> Answer:
     """POST `body` to `url`; never raises for anything the receiver or the network does."""
     try:
-        with client().stream("POST", url, content=body, headers=headers) as response:
+        timeout = httpx.Timeout(
+            settings.WEBHOOK_TIMEOUT_SECONDS, connect=settings.WEBHOOK_CONNECT_TIMEOUT_SECONDS
+        )
+        with client().stream(
+            "POST", url, content=body, headers=headers, timeout=timeout
+        ) as response:
             read = 0
             for chunk in response.iter_raw():
                 read += len(chunk)

@@ -55,6 +55,36 @@ def announce(delivery_ids: list[int]) -> None:
         transaction.on_commit(functools.partial(send, delivery_ids=list(delivery_ids)))
 
 
+def _store(event_type: str, *, item, body: str, now, once_key, to: list) -> list[int]:
+    """The event row and one delivery row per endpoint, in a savepoint; [] when `once_key` was
+    recorded a moment ago by another sweep (the unique key refuses the second)."""
+    retry_until = now + dt.timedelta(hours=settings.WEBHOOK_RETRY_HOURS)
+    try:
+        with transaction.atomic():
+            event = WebhookEvent.objects.create(
+                message_id=new_message_id(),
+                type=event_type,
+                item=item,
+                marking=item.marking,
+                payload=body,
+                created_at=now,
+                once_key=once_key,
+            )
+            rows = WebhookDelivery.objects.bulk_create(
+                WebhookDelivery(
+                    event=event,
+                    endpoint=endpoint,
+                    created_at=now,
+                    next_attempt_at=now,
+                    retry_until=retry_until,
+                )
+                for endpoint in to
+            )
+    except IntegrityError:
+        return []
+    return [row.pk for row in rows]
+
+
 def record_item_event(
     *,
     event_type: str,
@@ -80,30 +110,6 @@ def record_item_event(
     if once_key and WebhookEvent.objects.filter(once_key=once_key).exists():
         return []
     body = event_body(event_type=event_type, item=item, now=now, details=details or {})
-    retry_until = now + dt.timedelta(hours=settings.WEBHOOK_RETRY_HOURS)
-    try:
-        with transaction.atomic():
-            event = WebhookEvent.objects.create(
-                message_id=new_message_id(),
-                type=event_type,
-                item=item,
-                marking=item.marking,
-                payload=body,
-                created_at=now,
-                once_key=once_key,
-            )
-            rows = WebhookDelivery.objects.bulk_create(
-                WebhookDelivery(
-                    event=event,
-                    endpoint=endpoint,
-                    created_at=now,
-                    next_attempt_at=now,
-                    retry_until=retry_until,
-                )
-                for endpoint in endpoints
-            )
-    except IntegrityError:  # the same once_key, recorded by another sweep a moment ago
-        return []
-    ids = [row.pk for row in rows]
+    ids = _store(event_type, item=item, body=body, now=now, once_key=once_key, to=endpoints)
     announce(ids)
     return ids

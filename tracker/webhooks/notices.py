@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -22,7 +23,7 @@ def build_notice(endpoint: WebhookEndpoint) -> EmailMultiAlternatives:
         "user": owner,
         "endpoint": endpoint,
         "url": settings.SITE_URL + path,
-        "hours": settings.WEBHOOK_DISABLE_AFTER_HOURS,
+        "hours": math.ceil(settings.WEBHOOK_DISABLE_AFTER_HOURS),
         "language": language,
     }
     with translation.override(language):
