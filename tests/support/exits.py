@@ -156,6 +156,7 @@ def _named_args(objects: Objects) -> dict[str, list[tuple]]:
     args["api:organization-detail"] = [(key,) for key in objects.organization_keys]
     args["api:theme-detail"] = [(pk,) for pk in objects.pks.get(Theme, [0])]
     args["api:reminder-detail"] = [(pk,) for pk in objects.pks.get(Reminder, [0])]
+    args["api:not-found"] = [("items/%C2%84/",), ("themes/null,null/",), ("no-such-thing",)]
     labels = sorted({model._meta.app_label for model in admin.site._registry})
     args["admin:app_list"] = [(label,) for label in labels]
     for model in admin.site._registry:

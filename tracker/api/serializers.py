@@ -58,7 +58,9 @@ class ThemeSerializer(serializers.ModelSerializer):
 
 class OrganizationSerializer(serializers.ModelSerializer):
     name = serializers.CharField(read_only=True)
-    coordinator = serializers.CharField(source="coordinator.username", default=None)
+    coordinator = serializers.CharField(
+        source="coordinator.username", default=None, allow_null=True, read_only=True
+    )
     item_count = serializers.IntegerField(read_only=True, help_text="Items you may see it lead.")
 
     class Meta:
@@ -74,7 +76,9 @@ class ItemSerializer(serializers.ModelSerializer):
     report = serializers.CharField(source="source.key", read_only=True)
     theme = serializers.IntegerField(source="theme_id", read_only=True)
     lead_organization = serializers.CharField(source="lead_organization.key", read_only=True)
-    owner = serializers.CharField(source="owner.username", default=None, read_only=True)
+    owner = serializers.CharField(
+        source="owner.username", default=None, allow_null=True, read_only=True
+    )
 
     class Meta:
         model = ActionItem
@@ -159,7 +163,9 @@ class ItemDetailSerializer(ItemSerializer):
 
 
 class TimelineEntrySerializer(serializers.ModelSerializer):
-    author = serializers.CharField(source="author.username", default=None, read_only=True)
+    author = serializers.CharField(
+        source="author.username", default=None, allow_null=True, read_only=True
+    )
 
     class Meta:
         model = StatusUpdate

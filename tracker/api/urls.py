@@ -2,8 +2,12 @@
 files served from here: drf-spectacular-sidecar; the page's script is a file, not inline, so
 the Content Security Policy holds)."""
 
-from django.urls import path
+from django.http import Http404
+from django.urls import path, re_path
+from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.decorators import api_view, permission_classes
+from rest_framework.permissions import AllowAny
 
 from . import items, reference
 
@@ -16,6 +20,15 @@ def docs(request, *args, **kwargs):
     """The docs page, a plain page: Django's own CSRF check refuses a post to it (DRF's would
     answer with the page's template instead)."""
     return _swagger(request, *args, **kwargs)
+
+
+@extend_schema(exclude=True)
+@api_view(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
+@permission_classes([AllowAny])
+def not_found(request, rest: str = ""):
+    """Any other address under the API: a 404 as problem details, like every other error here
+    (a key that is no key, a number that is no number, a path the API does not have)."""
+    raise Http404
 
 
 urlpatterns = [
@@ -38,4 +51,5 @@ urlpatterns = [
     path("items/<slug:key>/status/", items.ItemStatus.as_view(), name="item-status"),
     path("reminders/", reference.ReminderList.as_view(), name="reminder-list"),
     path("reminders/<int:id>/", reference.ReminderDetail.as_view(), name="reminder-detail"),
+    re_path(r"^(?P<rest>.*)$", not_found, name="not-found"),
 ]
