@@ -13,7 +13,9 @@ from . import items, reference
 
 app_name = "api"
 
-_swagger = SpectacularSwaggerSplitView.as_view(url_name="api:schema")
+_swagger = SpectacularSwaggerSplitView.as_view(
+    url_name="api:schema", template_name="tracker/api_docs.html"
+)
 
 
 def docs(request, *args, **kwargs):
