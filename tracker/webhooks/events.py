@@ -10,7 +10,7 @@ again, since a marking may change in between.
 from __future__ import annotations
 
 import datetime as dt
-import functools
+import threading
 import uuid
 
 from django.conf import settings
@@ -47,12 +47,27 @@ def subscribers(*, event_type: str, item: ActionItem) -> list[WebhookEndpoint]:
     return [e for e in subscribed(event_type) if endpoint_may_receive(e, item.marking)]
 
 
+_pending = threading.local()
+
+
+def _drain() -> None:
+    """On commit: everything announced so far in this thread, in one signal (so a transaction
+    that recorded many events hands them to workers in full batches, not one task an event).
+    Ids of a transaction that rolled back wait here for the next commit; their rows do not
+    exist, and a worker given them finds nothing to send."""
+    ids, _pending.ids = getattr(_pending, "ids", []), []
+    if ids:
+        deliveries_recorded.send(sender=WebhookDelivery, delivery_ids=ids)
+
+
 def announce(delivery_ids: list[int]) -> None:
     """Tell the listeners (tasks.py) about `delivery_ids` once the current transaction commits
     (at once outside one)."""
     if delivery_ids:
-        send = functools.partial(deliveries_recorded.send, sender=WebhookDelivery)
-        transaction.on_commit(functools.partial(send, delivery_ids=list(delivery_ids)))
+        if not hasattr(_pending, "ids"):
+            _pending.ids = []
+        _pending.ids.extend(delivery_ids)
+        transaction.on_commit(_drain)
 
 
 def _store(event_type: str, *, item, body: str, now, once_key, to: list) -> list[int]:
