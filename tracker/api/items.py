@@ -61,6 +61,11 @@ def _filter_parameters() -> list[OpenApiParameter]:
     ]
 
 
+def named(items):
+    """Items with the keys of their report and lead and their owner's user name."""
+    return items.annotate(**{name: F(path) for name, path in ItemSerializer.NAMES.items()})
+
+
 class ItemList(ApiView):
     """The items you may see, with the items page's filters; `next` continues the list."""
 
@@ -80,7 +85,7 @@ class ItemList(ApiView):
         return name, sort_keys(sort)
 
     def get_queryset(self):
-        return self.filterset().qs.select_related("source", "lead_organization", "owner")
+        return named(self.filterset().qs).values(*ItemSerializer.COLUMNS, *ItemSerializer.NAMES)
 
     @extend_schema(
         operation_id="items_list",
@@ -94,12 +99,9 @@ class ItemList(ApiView):
 
 def _detail(item: ActionItem, view: ApiView, code: int = 200) -> Response:
     item = view.item_or_404(item.key)  # read again: what was saved, through releasability
+    partners = Prefetch("partner_organizations", Organization.objects.order_by("key"))
     item = (
-        ActionItem.objects.prefetch_related(
-            Prefetch("partner_organizations", Organization.objects.order_by("key")), "co_owners"
-        )
-        .select_related("source", "lead_organization", "owner")
-        .get(pk=item.pk)
+        named(ActionItem.objects.filter(pk=item.pk)).prefetch_related(partners, "co_owners").get()
     )
     data = ItemDetailSerializer(item, context=view.get_serializer_context()).data
     return Response(data, status=code, headers={"ETag": etag(item)})

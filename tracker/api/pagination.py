@@ -88,7 +88,8 @@ class CursorPagination(BasePagination):
         self.next_cursor = None
         if self.has_next:
             last = rows[-1]
-            self.next_cursor = encode_cursor(name, [getattr(last, m) for m in marks])
+            values = [last[m] if isinstance(last, dict) else getattr(last, m) for m in marks]
+            self.next_cursor = encode_cursor(name, values)
         return rows
 
     def next_link(self) -> str | None:
