@@ -81,6 +81,8 @@ def _searches() -> list[str]:
         paths += [
             f"/items/?{urlencode({'q': term})}",
             f"/items/export.csv?{urlencode({'q': term})}",
+            f"/api/v1/items/?{urlencode({'q': term, 'page_size': 500})}",
+            f"/api/v1/items/?{urlencode({'q': term, 'sort': 'title'})}",
         ]
         for model, model_admin in admin.site._registry.items():
             if model_admin.search_fields:
@@ -95,6 +97,7 @@ def _searches() -> list[str]:
             }
             paths.append(f"/admin/autocomplete/?{urlencode(query)}")
     paths += [f"/admin/tracker/actionitem/?marking__exact={m}" for m in Marking.values]
+    paths += ["/api/v1/items/?overdue=true", "/api/v1/reminders/?state=pending"]
     return paths
 
 
