@@ -4,7 +4,9 @@ With no variable set the tracker runs embedded: SQLite at var/db.sqlite3, Celery
 transport under var/celery/, and email written as files under var/mail/.
 """
 
+import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -131,6 +133,8 @@ LOGOUT_REDIRECT_URL = "login"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("ko", "한국어")]
 LOCALE_PATHS = [BASE_DIR / "tracker" / "locale"]
+# Korean times read “오전 11:00” (Django's own Korean format puts 오전 after the time).
+FORMAT_MODULE_PATH = ["tracker.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
@@ -379,6 +383,53 @@ OTP_TOTP_ISSUER = "Recommendations Tracker"
 # The device admin never shows a secret or QR code: whoever reads it could copy someone's
 # authenticator (and its views would fail with a server error on a missing device).
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+# --- Sign-in through identity providers (OpenID Connect) ---------------------------------------
+# OIDC_PROVIDERS names each provider (in the order of their buttons); OIDC_<NAME>_* configure it.
+# The claims mapping is described in docs/operations.md; tracker/identity.py applies it.
+_ROLE_KEYS = {"readers": "readers", "owners": "owners", "coordinators": "coordinators"}
+_MARKINGS = {"us-only": "us-only", "kr-only": "kr-only", "us-kr": "us-kr"}
+
+
+def _oidc_provider(name: str) -> dict:
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,39}", name):
+        raise ImproperlyConfigured(f"OIDC_PROVIDERS: {name!r} is not a short lower-case name.")
+    prefix = f"OIDC_{name.upper().replace('-', '_')}_"
+    scopes = env.str(prefix + "SCOPES", default="openid email profile").split()
+    if "openid" not in scopes:
+        raise ImproperlyConfigured(f"{prefix}SCOPES must include openid.")
+    return {
+        "name": name,
+        "label": env.str(prefix + "LABEL", default=name),
+        "issuer": env.str(prefix + "ISSUER").rstrip("/"),
+        "client_id": env.str(prefix + "CLIENT_ID"),
+        "client_secret": env.str(prefix + "CLIENT_SECRET"),
+        "scopes": " ".join(scopes),
+        "claim_names": {
+            claim: env.str(f"{prefix}{claim.upper()}_CLAIM", default=claim)
+            for claim in ("groups", "clearances", "country", "organization")
+        },
+        "groups": env.dict(prefix + "GROUPS", default=_ROLE_KEYS),  # provider group=role
+        "clearances": env.dict(prefix + "CLEARANCES", default=_MARKINGS),  # value=marking
+        "require_role": env.bool(prefix + "REQUIRE_ROLE", default=False),
+        "link_by_email": env.bool(prefix + "LINK_BY_EMAIL", default=True),
+        "mfa_amr": env.list(prefix + "MFA_AMR", default=["mfa"]),
+        "mfa_acr": env.list(prefix + "MFA_ACR", default=[]),
+    }
+
+
+OIDC_PROVIDERS = [_oidc_provider(name) for name in env.list("OIDC_PROVIDERS", default=[])]
+if len({p["name"] for p in OIDC_PROVIDERS}) != len(OIDC_PROVIDERS):
+    raise ImproperlyConfigured("OIDC_PROVIDERS names a provider twice.")
+# Signing out posts a form that redirects to the provider's end-session page, and a page's
+# form-action also governs where its forms' redirects may go.
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] += sorted(
+    {"://".join(urlsplit(p["issuer"])[:2]) for p in OIDC_PROVIDERS}
+)
+# Off: no "Sign in with ..." buttons on the login pages (the sign-in addresses keep working).
+OIDC_LOGIN_BUTTONS = env.bool("OIDC_LOGIN_BUTTONS", default=True)
+# Seconds to wait for a provider's discovery, token, key and user-info endpoints.
+OIDC_TIMEOUT = env.float("OIDC_TIMEOUT", default=10.0)
 
 # --- Logging --------------------------------------------------------------------------------------
 # Tokens in URLs (signed links, calendar feeds) are redacted where Django logs paths, on the

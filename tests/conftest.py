@@ -10,6 +10,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group, User
 
+from tests.support.oidc import oidc, oidc_provider  # noqa: F401
 from tracker import roles
 from tracker.models import (
     ActionItem,
@@ -34,6 +35,17 @@ def pytest_report_header(config):
 def _fast_password_hashing(settings):
     # Hashing strength is not under test; PBKDF2 would dominate the suite's run time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _site_language():
+    # A request in Korean leaves Korean active in the thread (Django's LocaleMiddleware, the
+    # API's Accept-Language): each test starts in the site's language.
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

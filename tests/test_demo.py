@@ -58,3 +58,12 @@ def test_demo_accounts_cover_both_countries_zones_and_languages():
     zones = {u.time_zone for u in DEMO_USERS}
     assert {"America/New_York", "Asia/Seoul"} <= zones
     assert {u.language for u in DEMO_USERS} == {"en", "ko"}
+
+
+def test_each_demo_item_was_created_before_its_first_timeline_entry(demo):
+    for item in ActionItem.objects.prefetch_related("updates"):
+        entries = list(item.updates.all())
+        if entries:
+            assert item.created_at < min(e.created_at for e in entries), item.key
+        created = item.history.get(history_type="+")
+        assert created.history_date == item.created_at

@@ -127,7 +127,9 @@ def test_the_html_part_is_well_formed_without_script_and_links_each_item(en_owne
     items = [h for h in checker.hrefs if "/items/" in h]
     actions = [h for h in checker.hrefs if "/r/" in h]
     assert len(items) == 4
-    assert len(actions) == 6  # on track and snooze for the three owner items, none for escalation
+    # Snooze for the three owner items; "still on track" only for the one neither overdue nor
+    # blocked; nothing for the escalation copy (coordinators act on the item page).
+    assert len(actions) == 4
 
 
 def test_one_click_links_are_bound_to_the_recipient_and_the_item(en_owner, entries):
@@ -136,7 +138,23 @@ def test_one_click_links_are_bound_to_the_recipient_and_the_item(en_owner, entri
     token = urls[0].rstrip("/").rsplit("/", 1)[1]
     link = links.read_link(token=token, now=NOW)
     assert link.recipient == en_owner and link.item.key == "late"
-    assert link.action == links.ON_TRACK
+    assert link.action == links.SNOOZE
+
+
+def test_an_overdue_or_blocked_item_offers_no_still_on_track_link(en_owner, entries):
+    _reminder, message, _html = digest(en_owner, entries)
+    tokens = [w.rstrip("/").rsplit("/", 1)[1] for w in message.body.split() if "/r/" in w]
+    offered = {(link.item.key, link.action) for link in map(read, tokens)}
+    assert offered == {
+        ("late", links.SNOOZE),  # overdue
+        ("soon", links.SNOOZE),  # blocked
+        ("check", links.SNOOZE),
+        ("check", links.ON_TRACK),
+    }
+
+
+def read(token):
+    return links.read_link(token=token, now=NOW)
 
 
 def test_titles_are_escaped_in_html_and_plain_in_text(en_owner, item_factory):

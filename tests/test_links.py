@@ -50,13 +50,29 @@ def test_confirming_still_on_track_records_an_update_by_the_recipient(client, ow
     assert (update.item, update.author, update.kind) == (item, owner, UpdateKind.ON_TRACK)
 
 
-def test_confirming_snooze_holds_reminders_for_seven_days(client, owner, item):
+def test_confirming_snooze_holds_only_the_clickers_reminders_for_seven_days(client, owner, item):
+    from tracker.models import PersonalSnooze
+
     before = timezone.now()
-    assert client.post(url_for(owner, item, links.SNOOZE)).status_code == 200
+    response = client.post(url_for(owner, item, links.SNOOZE))
+    assert response.status_code == 200 and b"other owners still will" in response.content
     item.refresh_from_db()
-    assert before + dt.timedelta(days=7) <= item.snoozed_until
-    assert item.snoozed_until <= timezone.now() + dt.timedelta(days=7)
-    assert StatusUpdate.objects.get().kind == UpdateKind.SNOOZE
+    assert item.snoozed_until is None  # the item's other owners still hear of it
+    until = PersonalSnooze.objects.get(user=owner, item=item).until
+    assert before + dt.timedelta(days=7) <= until <= timezone.now() + dt.timedelta(days=7)
+    entry = StatusUpdate.objects.get()
+    assert entry.kind == UpdateKind.SNOOZE and owner.username in entry.note
+
+
+def test_a_link_made_for_a_later_time_says_it_is_not_valid_yet(client, owner, item):
+    later = timezone.now() + dt.timedelta(hours=2)
+    token = links.make_token(
+        recipient_id=owner.pk, item_id=item.pk, action=links.ON_TRACK, now=later
+    )
+    before = snapshot(item)
+    response = client.post(f"/r/{token}/")
+    assert response.status_code == 400 and b"not valid yet" in response.content
+    assert b"expired" not in response.content and snapshot(item) == before
 
 
 def test_a_link_works_once(client, owner, item):

@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 
 from tests.conftest import in_ci
 from tracker import roles, workflow
-from tracker.models import ActionItem, Organization, Source, Status, Theme
+from tracker.models import ActionItem, Organization, Source, Status, Theme, UpdateKind
 from tracker.seeding import SeedErrors, load_paths
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -125,7 +125,12 @@ def test_a_reload_keeps_status_and_owners_entered_in_the_tracker(tmp_path, user_
     assert item.status == Status.IN_PROGRESS
     assert item.owner == owner
     assert list(item.co_owners.all()) == [coordinator]
-    assert item.updates.count() == 2
+    assert item.updates.count() == 3  # reassigned, started, and the reload's title change
+    reload = item.updates.first()
+    assert reload.kind == UpdateKind.SEED and reload.author is None
+    assert reload.changes == [
+        {"field": "title_en", "old": "Do the first thing", "new": "Do the first thing well"}
+    ]
 
 
 def test_a_reload_updates_seed_fields(tmp_path, db):
@@ -230,3 +235,43 @@ def test_new_items_get_a_first_follow_up_one_cadence_from_loading(tmp_path, db):
     item = ActionItem.objects.get()
     assert item.next_follow_up_at == NOW + dt.timedelta(days=14)
     assert item.marking == "us-kr"
+
+
+def test_owner_roles_load_in_both_languages_and_the_older_single_field_still_loads(tmp_path, db):
+    bilingual = GOOD.replace(
+        "    priority: high\n",
+        '    owner_role_en: "Trade ministry lead"\n'
+        '    owner_role_ko: "무역 담당 부처 책임자"\n'
+        "    priority: high\n",
+    )
+    load_paths([write(tmp_path, bilingual)], now=NOW)
+    item = ActionItem.objects.get(key="first-item")
+    assert (item.owner_role_en, item.owner_role_ko) == (
+        "Trade ministry lead",
+        "무역 담당 부처 책임자",
+    )
+    older = GOOD.replace(
+        "    priority: high\n", '    owner_role: "Older role"\n    priority: high\n'
+    )
+    load_paths([write(tmp_path, older)], now=NOW)
+    item.refresh_from_db()
+    assert (item.owner_role_en, item.owner_role_ko) == ("Older role", "")
+
+
+def test_both_names_of_the_english_owner_role_are_refused_together(tmp_path, db):
+    both = GOOD.replace(
+        "    priority: high\n",
+        '    owner_role: "One"\n    owner_role_en: "Two"\n    priority: high\n',
+    )
+    with pytest.raises(SeedErrors) as refused:
+        load_paths([write(tmp_path, both)], now=NOW)
+    assert "“owner_role” in item “first-item” is the older name of “owner_role_en”" in str(
+        refused.value
+    )
+    assert not ActionItem.objects.exists()
+
+
+def test_the_reports_seed_gives_every_item_its_role_in_both_languages(db):
+    call_command("load_seed", str(SEED), stdout=StringIO())
+    assert not ActionItem.objects.filter(owner_role_en="").exists()
+    assert not ActionItem.objects.filter(owner_role_ko="").exists()

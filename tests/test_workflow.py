@@ -191,7 +191,7 @@ def test_a_stale_edit_is_refused_and_names_who_changed_it(item_factory, coordina
     stale = type(item).objects.get(pk=item.pk)
     stale.title_en = "Overwritten title"
     with pytest.raises(StaleEdit):
-        workflow.save_edit(item=stale, by=coordinator, expected_version=opened_version)
+        workflow.save_edit(item=stale, by=coordinator, expected_version=opened_version, now=now)
     item.refresh_from_db()
     assert item.title_en != "Overwritten title"
 

@@ -66,6 +66,7 @@ class MonthBar:
     height: float
     label_x: float
     label_y: float
+    year: int | None  # written under the first month and each January, so a year is never lost
 
 
 def legend() -> list[LegendEntry]:
@@ -112,6 +113,7 @@ def month_bars(series: list[tuple[dt.date, int]]) -> list[MonthBar]:
     tallest = max((n for _m, n in series), default=0) or 1
     bars = []
     for index, (month, n) in enumerate(series):
+        year = month.year if index == 0 or month.month == 1 else None
         height = (MONTH_HEIGHT - 20) * n / tallest
         x = index * MONTH_STEP + (MONTH_STEP - MONTH_BAR) / 2
         bars.append(
@@ -123,6 +125,7 @@ def month_bars(series: list[tuple[dt.date, int]]) -> list[MonthBar]:
                 height=height,
                 label_x=x + MONTH_BAR / 2,
                 label_y=MONTH_HEIGHT - height - 4,
+                year=year,
             )
         )
     return bars

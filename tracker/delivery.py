@@ -29,7 +29,7 @@ from . import emails
 from .models import ActionItem, Reminder, ReminderItem, ReminderState
 from .reminders import policy
 from .reminders.calendar import recipient_zone
-from .reminders.holdings import holdings_of, last_reminded, load_items
+from .reminders.holdings import holdings_of, last_reminded, load_items, personal_snoozes
 
 logger = logging.getLogger(__name__)
 
@@ -154,8 +154,9 @@ class Contents:
 def current_contents(reminders: list[Reminder], now: dt.datetime) -> dict[int, Contents]:
     """Each row's contents as the sweep's own policy decides them now (policy.kind_at_send).
 
-    Four queries for any number of rows: what each row claimed, the items, their co-owners, and
-    when each recipient was last reminded of each (by other digests than these).
+    Six queries for any number of rows: what each row claimed, the items, their co-owners, the
+    coordinators, when each recipient was last reminded of each (by other digests than these),
+    and the snoozes they set for themselves.
     """
     claimed: dict[int, list[tuple[int, str]]] = defaultdict(list)
     rows = ReminderItem.objects.filter(reminder__in=reminders).order_by("pk")
@@ -164,6 +165,7 @@ def current_contents(reminders: list[Reminder], now: dt.datetime) -> dict[int, C
     items = ActionItem.objects.filter(pk__in={i for pairs in claimed.values() for i, _k in pairs})
     held = holdings_of(items, load_items(items))
     last = last_reminded(items, leaving_out=tuple(r.pk for r in reminders))
+    snoozed = personal_snoozes(items, now=now)
     contents = {}
     for reminder in reminders:
         user = reminder.recipient
@@ -179,6 +181,7 @@ def current_contents(reminders: list[Reminder], now: dt.datetime) -> dict[int, C
                 last=last.get(user.pk, {}).get(item_id),
                 now=now,
                 by_hand=reminder.send_before is None,
+                snoozed_by_them=item_id in snoozed.get(user.pk, ()),
             )
             if kind:
                 digest.entries.append((holding[item_id].item, kind))

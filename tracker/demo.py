@@ -190,6 +190,10 @@ DEMO_STORIES: list[list[tuple[int, str | None, str, str]]] = [
 ]
 
 
+# The stories' first day, less one: the items were in the tracker before their history began.
+HISTORY_DAYS = 1 + max(days for story in DEMO_STORIES for days, *_rest in story)
+
+
 def _tell_story(item: ActionItem, owner, story, now: dt.datetime) -> None:
     korean = getattr(getattr(owner, "profile", None), "language", "en") == "ko"
     for days_ago, status, note_en, note_ko in story:
@@ -221,6 +225,9 @@ def setup_demo(*, now: dt.datetime) -> list[tuple[DemoUser, bool]]:
         item.co_owners.set(co_owners)
         _tell_story(item, owner, DEMO_STORIES[index % len(DEMO_STORIES)], now)
         newly_owned.append(item.pk)
+    created = now - dt.timedelta(days=HISTORY_DAYS)
+    ActionItem.objects.filter(pk__in=newly_owned).update(created_at=created)
+    ActionItem.history.filter(id__in=newly_owned, history_type="+").update(history_date=created)
     open_new = ActionItem.objects.open().filter(pk__in=newly_owned).order_by("key")
     for shift, item in zip([-12, -3, 2, 6, 20], open_new, strict=False):
         item.due_date = max(now.date() + dt.timedelta(days=shift), item.source_date)

@@ -54,10 +54,13 @@ def _entry(item: ActionItem, kind: str, links: DigestLinks) -> Entry:
     updated = item.last_update_at
     actions = {}
     if kind != ReminderKind.ESCALATION:  # coordinators act on the item page
-        actions = {
-            "on_track_url": links.action(item_id=item.pk, action=ON_TRACK),
-            "snooze_url": links.action(item_id=item.pk, action=SNOOZE),
-        }
+        actions["snooze_url"] = links.action(item_id=item.pk, action=SNOOZE)
+    # An overdue or blocked item is not simply "on track": that takes a note, on the item page.
+    if (
+        kind not in (ReminderKind.ESCALATION, ReminderKind.OVERDUE)
+        and item.status != Status.BLOCKED
+    ):
+        actions["on_track_url"] = links.action(item_id=item.pk, action=ON_TRACK)
     return Entry(
         item=item,
         status=str(Status(item.status).label),

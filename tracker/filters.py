@@ -11,14 +11,13 @@ import datetime as dt
 
 import django_filters
 from django import forms
-from django.contrib.auth import get_user_model
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.http import QueryDict
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from . import roles, selectors
+from . import selectors
 from .models import (
     ActionItem,
     Country,
@@ -28,6 +27,7 @@ from .models import (
     Status,
     Theme,
 )
+from .reminders.escalation import nobody_to_escalate_to
 
 SEARCH_MAX_LENGTH = 200
 # A parameter value longer than this, or holding a NUL (which PostgreSQL refuses in text), is
@@ -100,15 +100,6 @@ def sort_keys(sort: str) -> list[tuple[object, bool]]:
     }.get(sort, [key])
 
 
-def owner_choices() -> QuerySet:
-    return (
-        get_user_model()
-        .objects.filter(is_active=True, groups__name__in=[roles.OWNERS, roles.COORDINATORS])
-        .distinct()
-        .order_by("username")
-    )
-
-
 class ThemeChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Theme) -> str:
         return obj.title
@@ -147,11 +138,12 @@ class ItemFilter(django_filters.FilterSet):
         queryset=Organization.objects.all(),
         to_field_name="key",
     )
-    owner = django_filters.ModelChoiceFilter(
+    owner = django_filters.CharFilter(
         label=_("Owner or co-owner"),
-        queryset=owner_choices(),
-        to_field_name="username",
         method="owned_by",
+        max_length=SEARCH_MAX_LENGTH,
+        strip=True,
+        help_text=_("Part of a user name or name."),
     )
     country = django_filters.ChoiceFilter(
         label=_("Lead country"), field_name="lead_organization__country", choices=Country.choices
@@ -159,6 +151,11 @@ class ItemFilter(django_filters.FilterSet):
     priority = django_filters.ChoiceFilter(label=_("Priority"), choices=Priority.choices)
     overdue = django_filters.BooleanFilter(
         label=_("Overdue only"), method="only_overdue", widget=forms.CheckboxInput
+    )
+    unescalated = django_filters.BooleanFilter(
+        label=_("Long overdue, nobody to escalate to"),
+        method="nobody_to_escalate",
+        widget=forms.CheckboxInput,
     )
     sort = django_filters.ChoiceFilter(
         label=_("Sort by"), choices=SORTS, method="sort_by", empty_label=None
@@ -171,8 +168,6 @@ class ItemFilter(django_filters.FilterSet):
     def __init__(self, *args, today: dt.date, **kwargs):
         super().__init__(*args, **kwargs)
         self.today = today
-        # Evaluated per request, so a new owner shows up without a restart.
-        self.filters["owner"].queryset = owner_choices()
 
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         if not value:
@@ -182,15 +177,18 @@ class ItemFilter(django_filters.FilterSet):
             match |= Q(**{f"{field}__icontains": value})
         return queryset.filter(match)
 
-    def owned_by(self, queryset: QuerySet, name: str, value) -> QuerySet:
-        if value is None:
-            return queryset
-        return selectors.my_items(queryset, user=value)
+    def owned_by(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return selectors.owned_by_name(queryset, text=value or "")
 
     def only_overdue(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
         if not value:
             return queryset
         return queryset.overdue(self.today)
+
+    def nobody_to_escalate(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+        if not value:
+            return queryset
+        return nobody_to_escalate_to(queryset, today=self.today)
 
     def sort_by(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.order_by(*sort_expressions(value))
@@ -249,5 +247,10 @@ class ItemFilter(django_filters.FilterSet):
                 "id": "id_overdue",
                 "label": form.fields["overdue"].label,
                 "checked": bool(form.cleaned_data.get("overdue")),
+            },
+            "unescalated": {
+                "id": "id_unescalated",
+                "label": form.fields["unescalated"].label,
+                "checked": bool(form.cleaned_data.get("unescalated")),
             },
         }

@@ -103,9 +103,12 @@ def read_link(*, token: str, now: dt.datetime) -> Link:
     """The link's recipient, item and action, or LinkRefused saying why not."""
     payload = _payload(token)
     issued = dt.datetime.fromtimestamp(payload["t"], tz=dt.UTC)
-    if now - issued > dt.timedelta(days=settings.REMINDER_LINK_MAX_AGE_DAYS) or (
-        issued > now + CLOCK_SKEW
-    ):
+    if issued > now + CLOCK_SKEW:
+        raise LinkRefused(
+            _("This link is not valid yet: it was made for a later time. Open the item instead."),
+            400,
+        )
+    if now - issued > dt.timedelta(days=settings.REMINDER_LINK_MAX_AGE_DAYS):
         raise LinkRefused(_("This link has expired. Open the item to update it."), 410)
     recipient = (
         get_user_model()
@@ -136,8 +139,13 @@ def use_link(*, link: Link, now: dt.datetime) -> str:
             if link.action == ON_TRACK:
                 workflow.mark_on_track(item=link.item, by=link.recipient, now=now)
                 return _("Recorded: the item is still on track.")
-            workflow.snooze(item=link.item, by=link.recipient, days=SNOOZE_DAYS, now=now)
-            return _("Snoozed: no reminders for this item for %(n)d days.") % {"n": SNOOZE_DAYS}
+            workflow.snooze(
+                item=link.item, by=link.recipient, days=SNOOZE_DAYS, now=now, for_everyone=False
+            )
+            return _(
+                "Snoozed: you will hear nothing of this item for %(n)d days; its other owners "
+                "still will."
+            ) % {"n": SNOOZE_DAYS}
     except IntegrityError as exc:
         raise LinkRefused(_("This link has already been used; it works once."), 410) from exc
     except workflow.WorkflowError as exc:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncMonth
@@ -31,6 +32,7 @@ from .models import (
     follow_up_due_q,
 )
 from .releasability import cleared_markings, visible_filter, visible_items
+from .reminders.escalation import nobody_to_escalate_to
 
 # The dashboard's "due in the next 30 days" (not the digests' 7- and 1-day due-soon marks, nor
 # the admin's "due within 7/14/30 days" filter).
@@ -107,6 +109,7 @@ class DashboardNumbers:
     coming_up_count: int = 0
     coming_up_ids: list[int] = field(default_factory=list)
     recent_update_ids: list[int] = field(default_factory=list)
+    unescalated_count: int = 0  # long overdue, with nobody to escalate to
     closed_per_month: list[tuple[dt.date, int]] = field(default_factory=list)
 
 
@@ -139,6 +142,7 @@ def _compute_dashboard(items: QuerySet, *, now: dt.datetime, today: dt.date) -> 
         coming_up_count=soon.count(),
         coming_up_ids=_first_ids(soon),
         recent_update_ids=list(recent),
+        unescalated_count=nobody_to_escalate_to(items, today=today).count(),
         closed_per_month=closed_per_month(items, now=now),
     )
 
@@ -207,3 +211,17 @@ def item_reminder_log(*, item: ActionItem, limit: int) -> list[ReminderItem]:
         .select_related("reminder__recipient")
         .order_by("-reminder__created_at", "-reminder_id")[:limit]
     )
+
+
+def owned_by_name(items: QuerySet, *, text: str) -> QuerySet:
+    """Items among `items` whose owner or a co-owner matches `text`: part of their user name,
+    first or last name, in any case (“kim” finds kr-kim and Kim Min-ji)."""
+    text = text.strip()
+    if not text:
+        return items
+    people = Q()
+    for name in ("username", "first_name", "last_name"):
+        people |= Q(**{f"{name}__icontains": text})
+    matching = get_user_model().objects.filter(people).values("pk")
+    co_owned = ActionItem.co_owners.through.objects.filter(user_id__in=matching)
+    return items.filter(Q(owner__in=matching) | Q(pk__in=co_owned.values("actionitem_id")))

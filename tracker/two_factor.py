@@ -30,6 +30,7 @@ from django_otp import verify_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import enrolment
+from .oidc import asserted_multi_factor
 
 # The pending device whose enrolment link this session opened.
 ENROLLING_SESSION_KEY = "two_factor_enrolling"
@@ -56,6 +57,8 @@ def second_factor_missing(request: HttpRequest) -> bool:
     user = getattr(request, "user", None)
     if user is None or not (user.is_authenticated and user.is_active and user.is_staff):
         return False
+    if asserted_multi_factor(request):
+        return False  # their identity provider vouched for a second factor (tracker/oidc.py)
     is_verified = getattr(user, "is_verified", None)
     return not (is_verified and is_verified())
 

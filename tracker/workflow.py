@@ -10,20 +10,21 @@ import datetime as dt
 import re
 
 from django.db import transaction
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from . import roles
+from . import changes, roles
 from .models import (
     CLOSED_STATUSES,
     OPEN_STATUSES,
     ActionItem,
-    EventType,
+    PersonalSnooze,
     Status,
     StatusUpdate,
     UpdateKind,
 )
 from .releasability import can_see
-from .webhooks import record_item_event
+from .webhooks import events as item_events
 
 NOTE_MAX_LENGTH = 4000
 SNOOZE_MAX_DAYS = 90
@@ -130,9 +131,14 @@ def _check_version(item: ActionItem, expected_version: int | None) -> None:
         return
     latest = item.history.order_by("-history_date").select_related("history_user").first()
     who = latest.history_user.get_username() if latest and latest.history_user else _("someone")
-    when = latest.history_date.isoformat(timespec="minutes") if latest else ""
+    # In the reader's own time zone and words (the active ones: the request's).
+    when = (
+        formats.date_format(timezone.localtime(latest.history_date), "DATETIME_FORMAT")
+        if latest
+        else ""
+    )
     raise StaleEdit(
-        _("%(who)s changed this item (%(when)s UTC) after you opened it; reload and try again.")
+        _("%(who)s changed this item (%(when)s) after you opened it; reload and try again.")
         % {"who": who, "when": when}
     )
 
@@ -161,34 +167,15 @@ def _locked(item: ActionItem) -> ActionItem:
     return ActionItem.objects.select_for_update().get(pk=item.pk)
 
 
+# What the workflow changes on an item, copied back to the caller's object after a save.
+_SYNCED = ["status", "last_update_at", "next_follow_up_at", "snoozed_until", "version", "owner_id"]
+_SYNCED += ["owner_role_en", "owner_role_ko", "updated_at"]
+
+
 def _sync(target: ActionItem, source: ActionItem) -> None:
     """Let the caller's object reflect what was saved."""
-    for field in (
-        "status",
-        "last_update_at",
-        "next_follow_up_at",
-        "snoozed_until",
-        "version",
-        "owner_id",
-        "updated_at",
-    ):
+    for field in _SYNCED:
         setattr(target, field, getattr(source, field))
-
-
-def _emit(event_type: str, *, item: ActionItem, by, now: dt.datetime, **details) -> None:
-    """Record a webhook event for this change, in its transaction (webhooks/events.py)."""
-    details["by"] = by.get_username() if by is not None else None
-    record_item_event(event_type=event_type, item=item, now=now, details=details)
-
-
-def _emit_update(update: StatusUpdate, *, item: ActionItem, by) -> None:
-    event = (
-        EventType.STATUS_CHANGED if update.kind == UpdateKind.STATUS else EventType.UPDATE_POSTED
-    )
-    details = {"update_id": update.pk, "kind": update.kind, "note": update.note}
-    if update.kind == UpdateKind.STATUS:
-        details.update(from_status=update.from_status, to_status=update.to_status)
-    _emit(event, item=item, by=by, now=update.created_at, **details)
 
 
 def change_status(
@@ -224,7 +211,7 @@ def change_status(
         update = _record(
             item=locked, by=by, now=now, kind=UpdateKind.STATUS, to_status=to, note=note
         )
-        _emit_update(update, item=locked, by=by)
+        item_events.update_recorded(update, item=locked, by=by)
     _sync(item, locked)
     return update
 
@@ -232,8 +219,7 @@ def change_status(
 def post_update(
     *, item: ActionItem, by, note: str, now: dt.datetime, expected_version: int | None = None
 ) -> StatusUpdate:
-    """A progress note without a status change; it restarts the follow-up cadence. Refused for
-    a stale `expected_version` (when given), like a status change."""
+    """A progress note without a status change; it restarts the follow-up cadence."""
     with transaction.atomic():
         locked = _locked(item)
         _check_allowed(by, locked)
@@ -242,34 +228,38 @@ def post_update(
         update = _record(
             item=locked, by=by, now=now, kind=UpdateKind.NOTE, to_status=locked.status, note=note
         )
-        _emit_update(update, item=locked, by=by)
+        item_events.update_recorded(update, item=locked, by=by)
     _sync(item, locked)
     return update
 
 
 def mark_on_track(*, item: ActionItem, by, now: dt.datetime, note: str = "") -> StatusUpdate:
-    """“Still on track”: the one-click update from a reminder; refused on a closed item."""
+    """“Still on track”: refused on a closed item; an overdue or blocked item is not simply on
+    track, so there it needs a note saying what is happening."""
     with transaction.atomic():
         locked = _locked(item)
         _check_allowed(by, locked)
         if locked.status not in OPEN_STATUSES:
             raise WorkflowError(_("This item is closed; nothing to confirm."))
+        troubled = locked.status == Status.BLOCKED or locked.is_overdue(timezone.localdate(now))
+        if troubled and not clean_note(note, required=False):
+            raise WorkflowError(
+                _("This item is overdue or blocked: say in a note what is happening.")
+            )
         note = clean_note(note, required=False) or _("Still on track.")
-        update = _record(
-            item=locked,
-            by=by,
-            now=now,
-            kind=UpdateKind.ON_TRACK,
-            to_status=locked.status,
-            note=note,
-        )
-        _emit_update(update, item=locked, by=by)
+        kind, status = UpdateKind.ON_TRACK, locked.status
+        update = _record(item=locked, by=by, now=now, kind=kind, to_status=status, note=note)
+        item_events.update_recorded(update, item=locked, by=by)
     _sync(item, locked)
     return update
 
 
-def snooze(*, item: ActionItem, by, days: int, now: dt.datetime) -> StatusUpdate:
-    """Hold the item's reminders for `days` days (1..SNOOZE_MAX_DAYS)."""
+def snooze(
+    *, item: ActionItem, by, days: int, now: dt.datetime, for_everyone: bool = True
+) -> StatusUpdate:
+    """Hold reminders about the item for `days` days (1..SNOOZE_MAX_DAYS): everyone's (a
+    coordinator's or an owner's own choice on the item page), or only those of `by` (the
+    "Snooze" of a digest): the other owners and the coordinator still hear of it."""
     if not isinstance(days, int) or not 1 <= days <= SNOOZE_MAX_DAYS:
         raise WorkflowError(_("Snooze for 1 to %(max)d days.") % {"max": SNOOZE_MAX_DAYS})
     with transaction.atomic():
@@ -278,18 +268,18 @@ def snooze(*, item: ActionItem, by, days: int, now: dt.datetime) -> StatusUpdate
         if locked.status not in OPEN_STATUSES:
             raise WorkflowError(_("This item is closed; it sends no reminders."))
         until = now + dt.timedelta(days=days)
+        if for_everyone:
+            text = _("Reminders snoozed for %(n)d days.") % {"n": days}
+            locked.snoozed_until = until
+            locked.next_follow_up_at = max(locked.next_follow_up_at or until, until)
+        else:
+            text = _("%(who)s snoozed their own reminders for %(n)d days.")
+            text %= {"who": by.get_username(), "n": days}
+            PersonalSnooze.objects.update_or_create(user=by, item=locked, defaults={"until": until})
         update = StatusUpdate.objects.create(
-            item=locked,
-            author=by,
-            created_at=now,
-            kind=UpdateKind.SNOOZE,
-            from_status=locked.status,
-            to_status=locked.status,
-            note=_("Reminders snoozed for %(n)d days.") % {"n": days},
-        )
-        locked.snoozed_until = until
-        if locked.next_follow_up_at is None or locked.next_follow_up_at < until:
-            locked.next_follow_up_at = until
+            item=locked, author=by, created_at=now, kind=UpdateKind.SNOOZE,
+            from_status=locked.status, to_status=locked.status, note=text,
+        )  # fmt: skip
         locked.version += 1
         locked.save()
     _sync(item, locked)
@@ -297,29 +287,36 @@ def snooze(*, item: ActionItem, by, days: int, now: dt.datetime) -> StatusUpdate
 
 
 def reassign_owner(
-    *, item: ActionItem, owner, by, now: dt.datetime, note: str = ""
+    *,
+    item: ActionItem,
+    owner,
+    by,
+    now: dt.datetime,
+    note: str = "",
+    role: tuple[str, str] | None = None,
 ) -> StatusUpdate:
-    """Make `owner` the accountable owner; they must be allowed to see the item's marking."""
+    """Make `owner` the accountable owner; they must be allowed to see the item's marking.
+
+    `role` (English, Korean) replaces the owner's role text, which may not fit the new owner;
+    None keeps it. The timeline entry names the previous and the new owner (and the role text
+    when it changed), in each reader's language.
+    """
     if owner is not None and (problem := clearance_problem(users=[owner], item=item)):
         raise WorkflowError(problem)
+    text = clean_note(note, required=False)
     with transaction.atomic():
         locked = _locked(item)
         if by is not None and not (can_see(by, locked) and is_coordinator(by)):
             raise WorkflowError(_("Only a coordinator may reassign an item."))
         if locked.owner_id == (owner.pk if owner else None):
             raise WorkflowError(_("That user already owns this item."))
-        name = owner.get_username() if owner else _("nobody")
-        text = clean_note(note, required=False)
-        update = StatusUpdate.objects.create(
-            item=locked,
-            author=by,
-            created_at=now,
-            kind=UpdateKind.REASSIGN,
-            from_status=locked.status,
-            to_status=locked.status,
-            note=(_("Owner changed to %(name)s.") % {"name": name} + (" " + text if text else "")),
-        )
+        before = changes.snapshot(locked)
         locked.owner = owner
+        if role is not None:
+            locked.owner_role_en, locked.owner_role_ko = (part.strip() for part in role)
+        moved = changes.diff(before, changes.snapshot(locked))
+        kind = UpdateKind.REASSIGN
+        update = changes.record(item=locked, by=by, now=now, kind=kind, changes=moved, note=text)
         locked.version += 1
         locked.save()
     _sync(item, locked)
@@ -344,37 +341,58 @@ def check_edit(*, item: ActionItem, expected_version: int | None) -> None:
     _check_edit(item=item, saved=saved, expected_version=expected_version)
 
 
-def save_edit(*, item: ActionItem, by, expected_version: int | None) -> ActionItem:
-    """Save field edits made in a form (admin included), refusing a stale edit.
+def save_edit(
+    *,
+    item: ActionItem,
+    by,
+    expected_version: int | None,
+    now: dt.datetime,
+    m2m: dict[str, list] | None = None,
+    note: str = "",
+    to_status: str = "",
+    via: str = UpdateKind.EDIT,
+) -> ActionItem:
+    """Save field edits made in a form or an import row, and put them on the timeline.
 
-    The caller has applied the form's values to `item`; this checks no one saved in between,
-    keeps the follow-up time consistent with a changed cadence, and bumps the version.
+    The caller has applied the new values to `item`; `m2m` holds new many-to-many values
+    (co-owners, partners), set here. This checks no one saved in between, keeps the follow-up
+    time consistent with a changed cadence and bumps the version. The changed fields become one
+    timeline entry (kind `via`; "due date moved" for an edit that moved the due date) with
+    `note` as its reason. A `note` with no field changed is a progress update. `to_status`
+    changes the status too, with `note` as its reason. Any refusal saves nothing.
     """
+    note = clean_note(note, required=False)
+    reason = "" if to_status else note
     with transaction.atomic():
         locked = _locked(item)
         _check_edit(item=item, saved=locked, expected_version=expected_version)
-        if item.cadence_days != locked.cadence_days and item.status in OPEN_STATUSES:
-            base = item.last_update_at or item.created_at
-            item.next_follow_up_at = next_follow_up(item=item, now=base)
+        moved = changes.diff(changes.snapshot(locked), changes.snapshot(item, m2m=m2m))
+        _follow_up_after_edit(item=item, saved=locked, noted=bool(reason), now=now)
         item.version = locked.version + 1
         item.save()
-        if item.due_date != locked.due_date:
-            _emit(
-                EventType.DUE_DATE_CHANGED,
-                item=item,
-                by=by,
-                now=item.updated_at,
-                from_due_date=locked.due_date,
-                to_due_date=item.due_date,
-            )
+        for name, values in (m2m or {}).items():
+            getattr(item, name).set(values)
+        if moved or reason:
+            kind = _edit_kind(moved, via) if moved else UpdateKind.NOTE
+            changes.record(item=item, by=by, now=now, kind=kind, changes=moved, note=reason)
+        if to_status:
+            change_status(item=item, to=to_status, by=by, note=note, now=now)
+        item_events.edit_recorded(item=item, saved=locked, by=by, now=now, note=reason, moved=moved)
     return item
 
 
-def create_item(*, item: ActionItem, by, now: dt.datetime) -> ActionItem:
-    """Save a new item (admin form, CSV import, seed file): its first follow-up is planned and
-    an `item.created` event recorded. The caller has checked its fields; `by` None: the system."""
-    with transaction.atomic():
-        start_follow_up(item=item, now=now)
-        item.save()
-        _emit(EventType.ITEM_CREATED, item=item, by=by, now=now)
-    return item
+def _follow_up_after_edit(*, item: ActionItem, saved: ActionItem, noted: bool, now) -> None:
+    """A changed cadence moves the next follow-up; a note is an update, which restarts it."""
+    if item.cadence_days != saved.cadence_days and item.status in OPEN_STATUSES:
+        base = item.last_update_at or item.created_at
+        item.next_follow_up_at = next_follow_up(item=item, now=base)
+    if noted:
+        item.last_update_at = now
+        item.next_follow_up_at = next_follow_up(item=item, now=now)
+
+
+def _edit_kind(moved: list[dict], via: str) -> str:
+    """An edit that moved the due date is a due-date move (its note is the reason)."""
+    if via == UpdateKind.EDIT and any(change["field"] == "due_date" for change in moved):
+        return UpdateKind.DUE_DATE
+    return via

@@ -32,7 +32,8 @@ def test_closing_items_in_bulk_asks_for_a_note_first(as_coordinator, item_factor
     assert page.status_code == 200
     assert "Change status" in text_of(page) and items[0].key in text_of(page)
     refused = apply(as_coordinator, "change_status", items, to_status="implemented", note="")
-    assert "a note is required" in text_of(refused)
+    assert "A note is required, saying why: this closes or reopens" in text_of(refused)
+    assert all(item.key in text_of(refused).split("closes or reopens")[1] for item in items)
     assert set(ActionItem.objects.values_list("status", flat=True)) == {Status.IN_PROGRESS}
 
 
@@ -58,7 +59,9 @@ def test_reassigning_skips_items_the_new_owner_may_not_see(
     korean = user_factory("kr-owner", role=roles.OWNERS, clearances=KR_CLEARANCES)
     shared = item_factory("shared")
     us_only = item_factory("us-only-item", marking=Marking.US_ONLY)
-    response = apply(as_coordinator, "reassign_owner", [shared, us_only], owner=korean.pk)
+    response = apply(
+        as_coordinator, "reassign_owner", [shared, us_only], owner=korean.pk, role="keep"
+    )
     text = messages_of(response)
     assert "1 item changed." in text
     assert any("us-only-item: kr-owner may not see items marked" in m for m in text)

@@ -28,9 +28,9 @@ def test_the_list_shows_the_columns_a_coordinator_scans(as_coordinator, item_fac
     page = text_of(as_coordinator.get(CHANGELIST))
     assert "late-one" in page and "A late item" in page
     assert 'class="badge status-blocked"' in page and "Blocked" in page
-    assert "Department of Defense" in page and "coord" in page
-    assert 'class="badge overdue"' in page  # the overdue flag, in red
-    assert "2023" in page  # the due date, and a year of the due-date filter
+    assert "coord" in page
+    assert 'class="badge overdue"' in page  # the overdue flag, in red, by the due date
+    assert "Jan. 5, 2023" in page
 
 
 def test_the_title_column_follows_the_users_language(signed_in, user_factory, item_factory):
@@ -90,7 +90,13 @@ def test_theme_source_and_owner_filters_are_offered(
     )
     response = as_coordinator.get(CHANGELIST)
     titles = {str(spec.title) for spec in response.context["cl"].filter_specs}
-    assert {"theme", "source", "lead organization", "owner", "country"} <= titles
+    assert {
+        "theme",
+        "report",
+        "lead organization",
+        "owner",
+        "lead organization's country",
+    } <= titles
     assert {"overdue", "due within", "releasability", "status"} <= titles
     owned = as_coordinator.get(f"{CHANGELIST}?owner__id__exact={coordinator.pk}")
     assert keys_listed(owned) == {"owned"}

@@ -3,7 +3,7 @@
 import datetime as dt
 import re
 
-from tests.conftest import KR_CLEARANCES, US_CLEARANCES
+from tests.conftest import KR_CLEARANCES, NOW, US_CLEARANCES
 from tests.support.admin import item_url, text_of
 from tracker import roles, workflow
 from tracker.models import (
@@ -32,7 +32,8 @@ def form_data(item: ActionItem, **changes) -> dict:
         "excerpt": item.excerpt,
         "lead_organization": item.lead_organization_id,
         "partner_organizations": [o.pk for o in item.partner_organizations.all()],
-        "owner_role": item.owner_role,
+        "owner_role_en": item.owner_role_en,
+        "owner_role_ko": item.owner_role_ko,
         "co_owners": [u.pk for u in item.co_owners.all()],
         "priority": item.priority,
         "due_date": item.due_date.isoformat() if item.due_date else "",
@@ -53,7 +54,7 @@ def test_the_page_shows_provenance_timeline_history_and_reminders(
     workflow.change_status(item=item, to=Status.IN_PROGRESS, by=coordinator, now=now)
     item.summary_en = "Edited summary"
     item._history_user = coordinator
-    workflow.save_edit(item=item, by=coordinator, expected_version=item.version)
+    workflow.save_edit(item=item, by=coordinator, expected_version=item.version, now=NOW)
     item.co_owners.add(coordinator)
     item.save()
     reminder = Reminder.objects.create(
@@ -71,7 +72,7 @@ def test_the_page_shows_provenance_timeline_history_and_reminders(
     assert "CSIS-DAPA conference, executive summary (2021)" in page
     assert "Timeline" in page and "Not started → In progress" in page
     assert "Field history" in page and "Edited summary" in page
-    assert "<strong>co owners</strong>: — → coord" in page
+    assert "<strong>co-owners</strong>: — → coord" in page
     assert "Reminders sent for this item" in page and "Follow-up" in page
     log = page[page.index("Reminders sent for this item") :]
     assert "2026-11-28" in log and "Sent" in log and coordinator.username in log
@@ -133,7 +134,7 @@ def test_a_stale_edit_is_refused_naming_who_changed_it(as_coordinator, item_fact
     other = user_factory("rival", role=roles.COORDINATORS)
     item.summary_en = "theirs"
     item._history_user = other
-    workflow.save_edit(item=item, by=other, expected_version=item.version)
+    workflow.save_edit(item=item, by=other, expected_version=item.version, now=NOW)
 
     response = as_coordinator.post(item_url(item), opened)
     assert response.status_code == 200
@@ -197,12 +198,13 @@ def test_the_owner_changes_through_reassignment_onto_the_timeline(
             "_selected_action": [item.pk],
             "apply": "1",
             "owner": new_owner.pk,
+            "role": "keep",
             "note": "",
         },
     )
     item.refresh_from_db()
     assert item.owner == new_owner
-    assert item.updates.get().note == "Owner changed to new-owner."
+    assert item.updates.get().changes == [{"field": "owner", "old": None, "new": "new-owner"}]
 
 
 def test_history_pages_are_read_only(as_coordinator, item_factory):

@@ -152,3 +152,26 @@ def test_with_few_themes_every_theme_is_drawn_in_report_order(client, world, ite
     page = dashboard(client, world.reader).content.decode()
     assert "more-themes" not in page
     assert page.index("Theme 1") < page.index("Theme 2")
+
+
+def test_the_closed_per_month_chart_writes_each_year_and_a_number_on_each_bar(client, world):
+    response = dashboard(client, world.reader)
+    bars = response.context["month_bars"]
+    years = [bar.year for bar in bars if bar.year]
+    assert bars[0].year == bars[0].month.year  # the first month says its year
+    assert all(bar.month.month == 1 for bar in bars[1:] if bar.year)  # then each January
+    assert len(years) in (1, 2)
+    chart = response.content.decode()
+    chart = chart[
+        chart.index('class="month-chart"') : chart.index("</svg>", chart.index("month-chart"))
+    ]
+    for year in years:
+        assert f">{year}</text>" in chart
+    assert chart.count('font-size="11" fill="#1a1a1a">0</text>') == 12  # a number on each bar
+
+
+def test_the_overdue_list_names_each_items_owner_and_days_late(client, world):
+    page = dashboard(client, world.reader).content.decode()
+    overdue = page[page.index('id="overdue"') : page.index('id="due-soon"')]
+    assert "Harmonise export controls" in overdue
+    assert "owner ·" in overdue and "(8 days late)" in overdue

@@ -148,8 +148,22 @@ def test_a_status_change_from_a_stale_page_is_refused(client, world, now):
     assert reload(world.public).status == Status.IN_PROGRESS
 
 
-def test_an_owner_snoozes_reminders_for_some_days(client, world):
+def test_an_owner_snoozes_their_own_reminders_for_some_days(client, world):
+    from tracker.models import PersonalSnooze
+
     client.force_login(world.owner)
+    page = client.get("/items/public-item/").content.decode()
+    assert "Only your reminders wait" in page
+    before = timezone.now()
+    assert client.post("/items/public-item/snooze/", {"snooze-days": "10"}).status_code == 302
+    assert reload(world.public).snoozed_until is None  # the co-owner still hears of it
+    until = PersonalSnooze.objects.get(user=world.owner, item=world.public).until
+    assert before + dt.timedelta(days=10) <= until <= timezone.now() + dt.timedelta(days=10)
+
+
+def test_a_coordinator_snoozes_everyones_reminders_about_an_item(client, world):
+    client.force_login(world.coordinator)
+    assert "Everyone's reminders" in client.get("/items/public-item/").content.decode()
     before = timezone.now()
     assert client.post("/items/public-item/snooze/", {"snooze-days": "10"}).status_code == 302
     until = reload(world.public).snoozed_until
@@ -166,11 +180,21 @@ def test_a_snooze_out_of_range_is_refused_and_changes_nothing(client, world, day
 
 def test_still_on_track_restarts_the_follow_up(client, world):
     client.force_login(world.owner)
-    response = client.post("/items/public-item/on-track/", {"ontrack-note": ""})
+    response = client.post("/items/us-secret/on-track/", {"ontrack-note": ""})
     assert response.status_code == 302
-    item = reload(world.public)
+    item = reload(world.us_only)
     assert item.next_follow_up_at > timezone.now()
     assert StatusUpdate.objects.get(item=item).note == "Still on track."
+
+
+def test_an_overdue_item_is_not_simply_on_track_without_a_note(client, world):
+    client.force_login(world.owner)
+    response = client.post("/items/public-item/on-track/", {"ontrack-note": ""})
+    assert response.status_code == 400 and "overdue or blocked" in response.content.decode()
+    assert not StatusUpdate.objects.filter(item=world.public).exists()
+    noted = {"ontrack-note": "Waiting for the ministry's signature; on track otherwise."}
+    assert client.post("/items/public-item/on-track/", noted).status_code == 302
+    assert StatusUpdate.objects.get(item=world.public).note.startswith("Waiting for")
 
 
 def test_a_closed_item_offers_no_snooze_or_on_track(client, world):

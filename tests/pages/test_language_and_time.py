@@ -70,10 +70,14 @@ PAGES_FILES = re.compile(
 
 
 def catalogue_entries() -> list[tuple[str, str, str]]:
-    """(references, msgid, msgstr) of each single-line entry of the Korean .po file."""
+    """(references, msgid, msgstr) of each entry of the Korean .po file whose msgid is on one
+    line (its msgstr may be wrapped over several)."""
     text = (CATALOGUE / "django.po").read_text(encoding="utf-8")
-    pattern = re.compile(r'((?:#: .*\n)+)(?:#,.*\n)?msgid (".+")\nmsgstr (".*")\n')
-    return [(refs, json.loads(mid), json.loads(mstr)) for refs, mid, mstr in pattern.findall(text)]
+    pattern = re.compile(r'((?:#: .*\n)+)(?:#,.*\n)?msgid (".+")\nmsgstr ((?:".*"\n)+)')
+    return [
+        (refs, json.loads(mid), "".join(json.loads(part) for part in mstr.splitlines()))
+        for refs, mid, mstr in pattern.findall(text)
+    ]
 
 
 def test_every_string_of_the_pages_has_a_korean_translation():
@@ -87,3 +91,12 @@ def test_the_committed_mo_file_is_compiled_from_the_current_po_file():
         compiled = gettext.GNUTranslations(handle)
     stale = [mid for _r, mid, mstr in catalogue_entries() if mstr and compiled.gettext(mid) != mstr]
     assert stale == [], "run manage.py compilemessages"
+
+
+def test_a_korean_reader_reads_the_time_of_day_after_the_date_as_korean_writes_it(client, world):
+    world.public.last_update_at = dt.datetime(2026, 12, 4, 2, 0, tzinfo=dt.UTC)  # 11:00 in Seoul
+    world.public.save()
+    Profile.objects.filter(user=world.kr_reader).update(language="ko", time_zone="Asia/Seoul")
+    client.force_login(world.kr_reader)
+    page = client.get("/items/public-item/").content.decode()
+    assert "2026년 12월 4일 오전 11:00" in page and "11:00 오전" not in page

@@ -106,3 +106,14 @@ def test_a_closed_item_leaves_the_feed(client, world):
         item=world.public, to=Status.SUPERSEDED, by=world.owner, note="merged", now=timezone.now()
     )
     assert "public-item" not in events(feed(client, world.owner))
+
+
+def test_the_calendar_page_shows_the_whole_address_with_a_copy_button(client, world):
+    client.force_login(world.owner)
+    token = Profile.objects.get(user=world.owner).calendar_token
+    page = client.get("/calendar/").content.decode()
+    # A text box that wraps, not a one-line field that cuts the address off.
+    assert '<textarea id="feed-url" class="feed-url" rows="2" readonly' in page
+    assert f">http://testserver/calendar/{token}.ics</textarea>" in page
+    assert '<button type="button" data-copy="feed-url"' in page
+    assert '<script src="/static/tracker/copy.js" defer></script>' in page  # no inline script

@@ -133,8 +133,9 @@ def test_a_digest_lists_the_longest_overdue_first_then_the_soonest_due(item_fact
 
 
 def test_the_lead_coordinator_who_also_owns_an_item_hears_of_it_as_its_owner():
-    roles = policy.roles_on(owner_id=1, co_owner_ids=[2], coordinator_id=1)
+    roles = policy.roles_on(owner_id=1, co_owner_ids=[2], coordinator_ids=[1])
     assert roles == {1: policy.OWNER, 2: policy.OWNER}
-    assert policy.roles_on(owner_id=None, co_owner_ids=[], coordinator_id=3) == {
-        3: policy.COORDINATOR
+    assert policy.roles_on(owner_id=None, co_owner_ids=[], coordinator_ids=[3, 4]) == {
+        3: policy.COORDINATOR,
+        4: policy.COORDINATOR,
     }

@@ -204,3 +204,57 @@ def test_a_sweep_with_tasks_to_hand_over_enqueues_them_only_once_committed(
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         tasks.enqueue_sends(sweep(now=NY_MON_MORNING).to_send)
     assert len(callbacks) == 1 and handed == [[Reminder.objects.get().pk]]
+
+
+def test_a_snooze_from_a_digest_silences_only_the_person_who_clicked(
+    item_factory, owner, user_factory
+):
+    from tracker import workflow
+
+    co_owner = user_factory("ny-co-owner", role=roles.OWNERS, time_zone="America/New_York")
+    item = item_factory("shared", owner=owner, co_owners=[co_owner], due_date=day(-1))
+    workflow.snooze(
+        item=item, by=owner, days=7, now=NY_MON_MORNING - dt.timedelta(days=1), for_everyone=False
+    )
+    plans = planned(NY_MON_MORNING)
+    assert "ny-owner" not in plans
+    assert [i.key for i, _k in plans["ny-co-owner"].entries] == ["shared"]
+    week_later = NY_MON_MORNING + dt.timedelta(days=7)
+    assert [i.key for i, _k in planned(week_later)["ny-owner"].entries] == ["shared"]
+
+
+def test_without_a_lead_coordinator_an_escalation_goes_to_the_countrys_coordinators(
+    item_factory, owner, user_factory, settings
+):
+    settings.REMINDER_ESCALATION_DAYS = 14
+    us_one = user_factory("us-coord-1", role=roles.COORDINATORS)
+    us_two = user_factory("us-coord-2", role=roles.COORDINATORS)
+    user_factory("kr-coord", role=roles.COORDINATORS, country="KR", time_zone="America/New_York")
+    item_factory("orphan", owner=owner, due_date=day(-20), next_follow_up_at=FAR)  # us_org
+    plans = planned(NY_MON_MORNING)
+    for coordinator in (us_one, us_two):
+        entries = plans[coordinator.username].entries
+        assert [(i.key, k) for i, k in entries] == [("orphan", ReminderKind.ESCALATION)]
+    assert "kr-coord" not in plans
+
+
+def test_the_dashboard_and_admin_show_long_overdue_items_with_nobody_to_escalate_to(
+    client, item_factory, user_factory, settings, kr_org
+):
+    from django.utils import timezone
+
+    settings.REMINDER_ESCALATION_DAYS = 14
+    settings.ADMIN_REQUIRE_OTP = False
+    late = timezone.localdate() - dt.timedelta(days=20)
+    item_factory("nobody-hears", title_en="Nobody hears of this", due_date=late)
+    item_factory("kr-heard", lead_organization=kr_org, due_date=late)
+    user_factory("kr-coord", role=roles.COORDINATORS, country="KR")
+    coordinator = user_factory("viewer", role=roles.COORDINATORS, country="JOINT")
+    client.force_login(coordinator)
+    page = client.get("/").content.decode()
+    assert "Long overdue, nobody to escalate to" in page and "unescalated=on" in page
+    listed = client.get("/items/?unescalated=on").content.decode()
+    assert "Nobody hears of this" in listed and "kr-heard" not in listed
+    admin_list = client.get("/admin/tracker/actionitem/?escalation=nobody")
+    keys = {item.key for item in admin_list.context["cl"].result_list}
+    assert keys == {"nobody-hears"}

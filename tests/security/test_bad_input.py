@@ -140,15 +140,45 @@ def test_the_admin_update_form_refuses_bad_input_clearly(coordinator_client, wor
     assert clean_timeline(item)
 
 
+@FUZZ
+@given(to=st.one_of(st.just(""), statuses), note=texts, title=texts, due=texts)
+def test_the_admin_item_form_refuses_bad_input_clearly_and_never_drops_a_note(
+    coordinator_client, world, to, note, title, due
+):
+    """The timeline box is saved with the item's fields: either all of it lands (the note on the
+    timeline) or the form comes back with its errors and nothing changed."""
+    from tests.admin.test_item_page import form_data
+
+    item = world.public
+    item.refresh_from_db()
+    before, entries = database_state(), item.updates.count()
+    data = form_data(item, to_status=to, note=note, title_en=title, due_date=due)
+    response = coordinator_client.post(item_url(item), data)
+    assert response.status_code in (200, 302)
+    if response.status_code == 200:
+        assert "errorlist" in text_of(response) or "errornote" in text_of(response)
+        assert database_state() == before
+    elif "".join(c for c in note if c not in CONTROL).strip():
+        assert item.updates.count() > entries  # a note typed is on the timeline
+    assert clean_timeline(item)
+
+
 bulk_actions = st.one_of(
     st.builds(
         lambda to, note: {"action": "change_status", "to_status": to, "note": note}, statuses, texts
     ),
     st.builds(lambda days: {"action": "snooze_follow_up", "days": days}, numbers),
     st.builds(
-        lambda owner, note: {"action": "reassign_owner", "owner": owner, "note": note},
+        lambda owner, note, role: {
+            "action": "reassign_owner",
+            "owner": owner,
+            "note": note,
+            "role": role,
+            "role_en": note,
+        },
         numbers,
         texts,
+        st.sampled_from(["keep", "replace", "clear", "", "x"]),
     ),
 )
 

@@ -79,6 +79,7 @@ class Objects:
     report_keys: list[str] = field(default_factory=lambda: ["no-such-report"])
     organization_keys: list[str] = field(default_factory=lambda: ["no-such-org"])
     token_ids: list[int] = field(default_factory=lambda: [0])
+    providers: list[str] = field(default_factory=lambda: ["no-such-provider"])
 
     def of(self, model: type[Model]) -> list[object]:
         if model not in self.pks:
@@ -157,6 +158,7 @@ def _named_args(objects: Objects) -> dict[str, list[tuple]]:
     args["api:theme-detail"] = [(pk,) for pk in objects.pks.get(Theme, [0])]
     args["api:reminder-detail"] = [(pk,) for pk in objects.pks.get(Reminder, [0])]
     args["api:not-found"] = [("items/%C2%84/",), ("themes/null,null/",), ("no-such-thing",)]
+    args["oidc_login"] = args["oidc_callback"] = [(name,) for name in objects.providers]
     labels = sorted({model._meta.app_label for model in admin.site._registry})
     args["admin:app_list"] = [(label,) for label in labels]
     for model in admin.site._registry:

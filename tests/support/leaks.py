@@ -30,7 +30,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.conftest import KR_CLEARANCES, US_CLEARANCES, make_user
 from tests.support.exits import Objects
-from tracker import api_tokens, links, roles, workflow
+from tracker import api_tokens, identity, links, oidc, roles, workflow
 from tracker.models import (
     ActionItem,
     ApiToken,
@@ -75,8 +75,42 @@ PEOPLE = {
     "kr-coord": (roles.COORDINATORS, Country.KR, KR_CLEARANCES, KR),
     "uncleared": (roles.READERS, Country.US, (), frozenset({Marking.ALL})),
 }
+# Made by a sign-in through an identity provider (tracker/identity.py), from these claims.
+PROVIDER_PEOPLE = {
+    "sso-kr-reader": (
+        {
+            "groups": ["readers"],
+            "country": "KR",
+            "organization": "dapa",
+            "clearances": ["kr-only", "us-kr"],
+            "locale": "ko-KR",
+            "zoneinfo": "Asia/Seoul",
+        },
+        KR,
+    ),
+    "sso-us-coord": (
+        {
+            "groups": ["coordinators", "cafeteria"],
+            "country": "US",
+            "organization": "dod",
+            "clearances": ["us-only", "us-kr", "top-secret"],
+        },
+        US,
+    ),
+}
+SSO_RULES = {
+    "name": "sso",
+    "claim_names": {},
+    "groups": {"readers": "readers", "owners": "owners", "coordinators": "coordinators"},
+    "clearances": {"us-only": "us-only", "kr-only": "kr-only", "us-kr": "us-kr"},
+    "require_role": False,
+    "link_by_email": False,
+    "mfa_amr": ["mfa"],
+    "mfa_acr": [],
+}
 SUPERUSER = "root"
 SEES = {name: sees for name, (*_rest, sees) in PEOPLE.items()}
+SEES.update({name: sees for name, (_claims, sees) in PROVIDER_PEOPLE.items()})
 SEES[SUPERUSER] = frozenset(Marking)
 SEES[ANONYMOUS] = frozenset()
 # Each item's owner and lead organization: the hidden ones are owned, and escalated to a
@@ -111,10 +145,19 @@ class LeakWorld:
         client = Client()
         if name != ANONYMOUS:
             client.force_login(self.users[name])
+        if name in PROVIDER_PEOPLE:  # what the provider's callback leaves in the session
+            session = client.session
+            session[oidc.SESSION_KEY] = {
+                "provider": SSO_RULES["name"],
+                "user": self.users[name].pk,
+                "id_token": "an-id-token",
+                "mfa": True,
+            }
+            session.save()
         return client
 
 
-def _make_people(*, kr_org: Organization) -> dict[str, User]:
+def _make_people(*, kr_org: Organization, now: dt.datetime) -> dict[str, User]:
     users = {}
     for name, (role, country, clearances, _sees) in PEOPLE.items():
         korean = country == Country.KR
@@ -128,6 +171,10 @@ def _make_people(*, kr_org: Organization) -> dict[str, User]:
             organization=kr_org if korean else None,
         )
     users[SUPERUSER] = make_user(SUPERUSER, role=None, superuser=True)
+    rules = identity.ProviderRules.from_settings(SSO_RULES)
+    for name, (claims, _sees) in PROVIDER_PEOPLE.items():
+        claims = {"sub": f"{name}-subject", "email": f"{name}@example.org", **claims}
+        users[name] = identity.sign_in_account(rules=rules, claims=claims, now=now)
     return users
 
 
@@ -238,7 +285,7 @@ def _api_tokens(users, *, now) -> None:
 
 @pytest.fixture
 def leak_world(item_factory, source, theme, us_org, kr_org, now) -> LeakWorld:
-    users = _make_people(kr_org=kr_org)
+    users = _make_people(kr_org=kr_org, now=now)
     orgs = {"us": us_org, "kr": kr_org}
     us_org.coordinator, kr_org.coordinator = users["us-coord"], users["kr-coord"]
     us_org.save()

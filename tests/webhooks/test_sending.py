@@ -12,7 +12,7 @@ from django.core import mail
 from django.utils import timezone
 from standardwebhooks import Webhook
 
-from tracker import workflow
+from tracker import new_items, workflow
 from tracker.models import (
     ActionItem,
     Audience,
@@ -202,7 +202,7 @@ def test_a_due_date_move_and_a_new_item_are_events_too(
     endpoint_factory()
     item = item_factory("ship-1")
     item.due_date = dt.date(2028, 1, 31)
-    workflow.save_edit(item=item, by=coordinator, expected_version=item.version)
+    workflow.save_edit(item=item, by=coordinator, expected_version=item.version, now=now)
     new = ActionItem(
         key="ship-2",
         source=item.source,
@@ -212,7 +212,7 @@ def test_a_due_date_move_and_a_new_item_are_events_too(
         excerpt="x",
         lead_organization=item.lead_organization,
     )
-    workflow.create_item(item=new, by=coordinator, now=now)
+    new_items.create_item(item=new, by=coordinator, now=now)
     _send_all(timezone.now())
     created, moved = sorted((json.loads(b) for b in receiver.bodies()), key=lambda b: b["type"])
     assert moved["type"] == "item.due_date_changed"

@@ -54,7 +54,7 @@ def _confirm_page(
         "title": title,
         "form": form,
         "action": action,
-        "items": list(queryset.order_by("key")[:PREVIEW_ROWS]),
+        "items": list(queryset.select_related("owner").order_by("key")[:PREVIEW_ROWS]),
         "count": queryset.count(),
         "selected": selected,
         "select_across": select_across,
@@ -122,14 +122,14 @@ def _posted(request: HttpRequest):
 
 @admin.action(description=gettext_lazy("Change status…"), permissions=["manage"])
 def change_status(modeladmin, request, queryset):
-    statuses = set(queryset.values_list("status", flat=True).distinct())
+    current = queryset.order_by("key").values_list("key", "status")
     return _ask_then_apply(
         modeladmin,
         request,
         queryset,
         action="change_status",
         title=_("Change status"),
-        form=AdminChangeStatusForm(_posted(request), current_statuses=statuses),
+        form=AdminChangeStatusForm(_posted(request), current=current),
         change=lambda item, data, now: workflow.change_status(
             item=item, to=data["to_status"], by=request.user, note=data["note"], now=now
         ),
@@ -146,7 +146,12 @@ def reassign_owner(modeladmin, request, queryset):
         title=_("Reassign owner"),
         form=AdminReassignForm(_posted(request), admin_site=modeladmin.admin_site),
         change=lambda item, data, now: workflow.reassign_owner(
-            item=item, owner=data["owner"], by=request.user, note=data["note"], now=now
+            item=item,
+            owner=data["owner"],
+            by=request.user,
+            note=data["note"],
+            now=now,
+            role=AdminReassignForm.role_text(data),
         ),
     )
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tracker.admin_lookups import is_key
 from tracker.models import CLOSED_STATUSES, OPEN_STATUSES, Status, overdue_q
+from tracker.reminders.escalation import nobody_to_escalate_to
 from tracker.selectors import due_within
 
 # "Due within N days": the admin's own choices (not the digests' 7- and 1-day due-soon marks,
@@ -59,6 +60,22 @@ class OverdueFilter(admin.SimpleListFilter):
             return queryset.filter(overdue_q(today))
         if self.value() == "no":
             return queryset.exclude(overdue_q(today))
+        return queryset
+
+
+class EscalationFilter(admin.SimpleListFilter):
+    """Long-overdue items whose escalation reaches nobody: no coordinator for their lead
+    organization and none in its country's Coordinators group (reminders/escalation.py)."""
+
+    title = _("escalation")
+    parameter_name = "escalation"
+
+    def lookups(self, request, model_admin):
+        return [("nobody", _("Nobody to escalate to"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "nobody":
+            return nobody_to_escalate_to(queryset, today=timezone.localdate())
         return queryset
 
 

@@ -1,21 +1,16 @@
 """What the item's admin page shows around the form: provenance, timeline, field history and
-the reminders sent. Read-only; the update form on it posts to ActionItemAdmin.post_update_view."""
+the reminders sent. Read-only: the timeline box is part of the item's form."""
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Model
 from django.urls import reverse
-from django.utils import formats, timezone
-from simple_history.models import DeletedObject
-from simple_history.utils import get_m2m_reverse_field_name
 
 from tracker import selectors, workflow
 from tracker.models import ActionItem
 
-from .forms import AdminStatusUpdateForm
+from .history import shown_value
 
 HISTORY_SHOWN = 10
 REMINDERS_SHOWN = 20
@@ -36,22 +31,6 @@ class HistoryEntry:
     changes: list[FieldChange]
 
 
-def _shown(field, value) -> str:
-    if isinstance(value, DeletedObject) and value.pk is None:
-        value = None  # simple-history's stand-in for an empty foreign key
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, list):  # many-to-many: rows of the through table, as dicts
-        related = get_m2m_reverse_field_name(field)
-        return ", ".join(str(row.get(related, "")) for row in value) or "—"
-    if isinstance(value, Model | DeletedObject):
-        return str(value)
-    if isinstance(value, dt.datetime):
-        return formats.localize(timezone.localtime(value))
-    choices = dict(getattr(field, "flatchoices", None) or [])
-    return str(choices.get(value, value))
-
-
 def field_history(item: ActionItem) -> list[HistoryEntry]:
     """The latest saved versions of the item, each with the fields it changed."""
     records = list(item.history.select_related("history_user")[: HISTORY_SHOWN + 1])
@@ -65,8 +44,8 @@ def field_history(item: ActionItem) -> list[HistoryEntry]:
                 changes.append(
                     FieldChange(
                         str(field.verbose_name),
-                        _shown(field, change.old),
-                        _shown(field, change.new),
+                        shown_value(field, change.old),
+                        shown_value(field, change.new),
                     )
                 )
         entries.append(
@@ -77,14 +56,9 @@ def field_history(item: ActionItem) -> list[HistoryEntry]:
 
 def item_page_context(request, item: ActionItem, *, site_name: str) -> dict:
     user = request.user
-    may_update = workflow.may_update(user, item)
     return {
         "item": item,
         "timeline": list(item.updates.select_related("author")),
-        "update_form": AdminStatusUpdateForm(item=item) if may_update else None,
-        "update_url": reverse(
-            "admin:tracker_actionitem_post_update", args=[item.pk], current_app=site_name
-        ),
         "reassign_url": reverse(
             "admin:tracker_actionitem_reassign", args=[item.pk], current_app=site_name
         )

@@ -8,20 +8,18 @@ a 404 at every URL. Every change goes through workflow.py.
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export.admin import ExportActionMixin, ImportMixin
-from import_export.formats.base_formats import CSV
 
-from tracker import workflow
+from tracker import changes, new_items, workflow
 from tracker.models import ActionItem
 from tracker.releasability import visible_filter
 
@@ -29,6 +27,7 @@ from . import actions
 from .filters import (
     DueDateFilter,
     DueWithinFilter,
+    EscalationFilter,
     FewRelatedOnlyFilter,
     OverdueFilter,
     StatusGroupFilter,
@@ -36,8 +35,9 @@ from .filters import (
 )
 from .forms import AdminActionItemForm, AdminStatusUpdateForm
 from .guards import CheckedHistoryAdmin, KeyCheckedRelations
-from .imports import ActionItemResource, SizedImportForm, read_error
+from .history import ReadableHistory
 from .item_page import item_page_context
+from .transfer import ItemTransfer
 
 # Set by the workflow (updates, snooze, reassignment), never typed in the form.
 WORKFLOW_FIELDS = ("status", "owner", "last_update_at", "next_follow_up_at", "snoozed_until")
@@ -45,48 +45,42 @@ WORKFLOW_FIELDS = ("status", "owner", "last_update_at", "next_follow_up_at", "sn
 OWNER_EDITABLE = ("summary_en", "summary_ko", "priority", "due_date", "cadence_days")
 
 
-class ReleasabilityFilter(admin.ChoicesFieldListFilter):
+class LeadCountryFilter(admin.ChoicesFieldListFilter):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.title = gettext_lazy("releasability")
+        self.title = gettext_lazy("lead organization's country")
 
 
 @admin.register(ActionItem)
-class ActionItemAdmin(KeyCheckedRelations, ImportMixin, ExportActionMixin, CheckedHistoryAdmin):
+class ActionItemAdmin(
+    KeyCheckedRelations,
+    ItemTransfer,
+    ImportMixin,
+    ExportActionMixin,
+    ReadableHistory,
+    CheckedHistoryAdmin,
+):
     form = AdminActionItemForm
     change_form_template = "admin/tracker/actionitem/change_form.html"
-    import_export_change_list_template = "admin/import_export/change_list_import_export.html"
-    import_template_name = "admin/tracker/actionitem/import.html"
-    import_form_class = SizedImportForm
-    show_change_form_export = False
-    resource_classes = [ActionItemResource]
-    import_formats = [CSV]
-    export_formats = [CSV]
 
-    # Dates before the long organization names, so they stay in view on a narrow screen.
-    list_display = [
-        "key",
-        "title_column",
-        "status_badge",
-        "due_date",
-        "overdue_flag",
-        "next_follow_up_at",
-        "owner",
-        "lead_organization",
-    ]
+    # What a coordinator scans a list for, and no more, so it fits a 1366-pixel screen beside
+    # the filters without scrolling sideways; organizations, follow-up times and the rest are
+    # on the item page (and in the filters).
+    list_display = ["key", "title_column", "status_badge", "due_column", "owner"]
     list_display_links = ["key", "title_column"]
-    list_select_related = ["owner", "lead_organization"]
+    list_select_related = ["owner"]
     list_filter = [
         StatusGroupFilter,
         ("theme", ThemeFilter),
         "source",
         "lead_organization",
         ("owner", FewRelatedOnlyFilter),
-        "lead_organization__country",
+        ("lead_organization__country", LeadCountryFilter),
         OverdueFilter,
         DueWithinFilter,
+        EscalationFilter,
         DueDateFilter,
-        ("marking", ReleasabilityFilter),
+        "marking",
     ]
     search_fields = [
         "key",
@@ -122,7 +116,8 @@ class ActionItemAdmin(KeyCheckedRelations, ImportMixin, ExportActionMixin, Check
                     "lead_organization",
                     "partner_organizations",
                     "owner",
-                    "owner_role",
+                    "owner_role_en",
+                    "owner_role_ko",
                     "co_owners",
                 ]
             },
@@ -189,6 +184,10 @@ class ActionItemAdmin(KeyCheckedRelations, ImportMixin, ExportActionMixin, Check
             # The version the form was opened at, for the stale-edit check.
             first_name, first = fieldsets[0]
             fieldsets[0] = (first_name, {**first, "fields": [*first["fields"], "expected_version"]})
+            if workflow.may_update(request.user, obj):
+                # The timeline box: saved with the fields, by the one Save button.
+                box = {"fields": ["to_status", "note"], "classes": ["timeline-box"]}
+                fieldsets.append((gettext_lazy("New timeline entry"), box))
         return fieldsets
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -207,22 +206,32 @@ class ActionItemAdmin(KeyCheckedRelations, ImportMixin, ExportActionMixin, Check
             '<span class="badge status-{}">{}</span>', item.status, item.get_status_display()
         )
 
-    @admin.display(description=gettext_lazy("overdue"))
-    def overdue_flag(self, item: ActionItem):
-        # A red word, not a green tick: "yes" here is bad news.
+    @admin.display(description=gettext_lazy("due date"), ordering="due_date")
+    def due_column(self, item: ActionItem):
+        if item.due_date is None:
+            return "—"
+        due = formats.date_format(item.due_date, "DATE_FORMAT")
+        # A red word, not a green tick: overdue is bad news.
         if item.is_overdue(timezone.localdate()):
-            return format_html('<span class="badge overdue">{}</span>', _("Overdue"))
-        return ""
+            return format_html('{} <span class="badge overdue">{}</span>', due, _("Overdue"))
+        return due
 
     # --- saving -------------------------------------------------------------------------------
 
     def save_model(self, request, obj, form, change):
         if not change:
-            workflow.create_item(item=obj, by=request.user, now=timezone.now())
+            new_items.create_item(item=obj, by=request.user, now=timezone.now())
             return
         obj._history_user = request.user
+        data = form.cleaned_data
         workflow.save_edit(
-            item=obj, by=request.user, expected_version=form.cleaned_data.get("expected_version")
+            item=obj,
+            by=request.user,
+            expected_version=data.get("expected_version"),
+            now=timezone.now(),
+            m2m={name: data[name] for name in changes.MANY_TO_MANY if name in data},
+            note=data.get("note") or "",
+            to_status=data.get("to_status") or "",
         )
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
@@ -309,47 +318,6 @@ class ActionItemAdmin(KeyCheckedRelations, ImportMixin, ExportActionMixin, Check
         return reverse(
             "admin:tracker_actionitem_change", args=[item.pk], current_app=self.admin_site.name
         )
-
-    # --- import and export --------------------------------------------------------------------
-
-    def get_resource_kwargs(self, request, *args, **kwargs):
-        return {**kwargs, "user": request.user}
-
-    def get_import_data_kwargs(self, **kwargs):
-        # The confirm step must write all rows or none, even if data changed since the preview.
-        kwargs = super().get_import_data_kwargs(**kwargs)
-        kwargs.setdefault("rollback_on_validation_errors", True)
-        return kwargs
-
-    def add_data_read_fail_error_to_form(self, form, e):
-        form.add_error("import_file", read_error(e))
-
-    def process_result(self, result, request):
-        if result.has_errors() or result.has_validation_errors():
-            messages.error(
-                request,
-                _(
-                    "Nothing was imported: some rows are no longer valid. Import the file again "
-                    "to see which."
-                ),
-            )
-            return HttpResponseRedirect(
-                reverse("admin:tracker_actionitem_import", current_app=self.admin_site.name)
-            )
-        return super().process_result(result, request)
-
-    def export_action(self, request):
-        try:
-            return super().export_action(request)
-        except IncorrectLookupParameters:
-            # import-export builds the changelist's filters from the address and, unlike the
-            # changelist, lets a filter it cannot read end in a server error.
-            messages.error(request, _("The list's filters were not understood; nothing exported."))
-            changelist = "admin:tracker_actionitem_changelist"
-            return HttpResponseRedirect(reverse(changelist, current_app=self.admin_site.name))
-
-    def get_valid_export_item_pks(self, request):
-        return self.get_queryset(request).values_list("pk", flat=True)
 
 
 def _post_update(*, item: ActionItem, by, data: dict) -> None:

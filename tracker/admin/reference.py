@@ -16,10 +16,11 @@ from tracker import enrolment
 from tracker.models import Organization, Profile, Source, Theme
 
 from .guards import CheckedHistoryAdmin, KeyCheckedRelations
+from .history import ReadableHistory
 
 
 @admin.register(Source)
-class SourceAdmin(CheckedHistoryAdmin):
+class SourceAdmin(ReadableHistory, CheckedHistoryAdmin):
     list_display = ["key", "title_en", "publisher", "date"]
     search_fields = ["key", "title_en", "title_ko", "publisher"]
     date_hierarchy = "date"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.db.models import Prefetch
 from django.http import Http404
 from django.utils import timezone
 from django.utils.html import format_html
@@ -18,6 +19,8 @@ from tracker.reminders.manual import retry_failed as retry_rows
 from tracker.tasks import enqueue_sends
 
 from .filters import FewRelatedOnlyFilter
+
+ERROR_SHOWN = 300
 
 
 class KindFilter(admin.SimpleListFilter):
@@ -105,7 +108,14 @@ class ReminderAdmin(admin.ModelAdmin):
         css = {"all": ["tracker/admin.css"]}
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request).prefetch_related("entries")
+        # The kinds and item counts of a row come from the items the viewer may see only: a
+        # count of the others would tell of items their markings do not allow.
+        visible_entries = ReminderItem.objects.filter(visible_filter(request.user, prefix="item__"))
+        queryset = (
+            super()
+            .get_queryset(request)
+            .prefetch_related(Prefetch("entries", queryset=visible_entries))
+        )
         if workflow.is_coordinator(request.user):
             return queryset
         return queryset.filter(recipient=request.user)  # owners see their own digests
@@ -142,7 +152,8 @@ class ReminderAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("last error"))
     def short_error(self, reminder: Reminder) -> str:
-        return Truncator(reminder.last_error).chars(80)
+        # Wrapped in its column, not cut to a line; the digest's page has all of it.
+        return Truncator(reminder.last_error).chars(ERROR_SHOWN)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         reminder = self.get_object(request, unquote(object_id))
@@ -153,7 +164,7 @@ class ReminderAdmin(admin.ModelAdmin):
 
 
 def _digest_context(viewer, reminder: Reminder) -> dict:
-    """Only the items this viewer may see; the others are counted, never named."""
+    """Only the items this viewer may see: the others are neither named nor counted."""
     entries = ReminderItem.objects.filter(reminder=reminder).select_related("item")
-    shown = list(entries.filter(visible_filter(viewer, prefix="item__")).order_by("item__key"))
-    return {"digest_entries": shown, "hidden_count": entries.count() - len(shown)}
+    shown = entries.filter(visible_filter(viewer, prefix="item__")).order_by("item__key")
+    return {"digest_entries": list(shown)}

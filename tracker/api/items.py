@@ -51,10 +51,13 @@ def _filter_parameters() -> list[OpenApiParameter]:
         OpenApiParameter("theme", int, description="A theme's id."),
         OpenApiParameter("source", str, description="A report's key."),
         OpenApiParameter("lead", str, description="The lead organization's key."),
-        OpenApiParameter("owner", str, description="An owner's or co-owner's user name."),
+        OpenApiParameter("owner", str, description="Part of an owner's or co-owner's name."),
         OpenApiParameter("country", str, enum=["US", "KR", "JOINT"]),
         OpenApiParameter("priority", str, enum=["low", "medium", "high", "critical"]),
         OpenApiParameter("overdue", bool, description="Only items past their due date."),
+        OpenApiParameter(
+            "unescalated", bool, description="Only long-overdue items with nobody to escalate to."
+        ),
         OpenApiParameter(
             "sort", str, enum=["key", "due", "-due", "-updated", "status", "priority", "title"]
         ),

@@ -24,6 +24,8 @@ from .choices import (
     pick_language,
 )
 from .items import (
+    KEY_HELP,
+    TITLE_MAX_LENGTH,
     ActionItem,
     ActionItemQuerySet,
     Organization,
@@ -35,11 +37,13 @@ from .items import (
     overdue_q,
 )
 from .people import (
+    ExternalIdentity,
     Profile,
     new_calendar_token,
     validate_time_zone,
 )
 from .reminders import (
+    PersonalSnooze,
     Reminder,
     ReminderItem,
     SweepRun,
@@ -59,6 +63,7 @@ from .webhooks import (
 )
 
 __all__ = [
+    "PersonalSnooze",
     "Country",
     "Marking",
     "Status",
@@ -71,6 +76,8 @@ __all__ = [
     "UpdateKind",
     "ReminderState",
     "ReminderKind",
+    "TITLE_MAX_LENGTH",
+    "KEY_HELP",
     "Source",
     "Theme",
     "Organization",
@@ -83,6 +90,7 @@ __all__ = [
     "validate_time_zone",
     "new_calendar_token",
     "Profile",
+    "ExternalIdentity",
     "Reminder",
     "ReminderItem",
     "UsedLink",

@@ -71,6 +71,10 @@ class UpdateKind(models.TextChoices):
     ON_TRACK = "on_track", _("Still on track")
     SNOOZE = "snooze", _("Snoozed")
     REASSIGN = "reassign", _("Owner changed")
+    DUE_DATE = "due_date", _("Due date moved")
+    EDIT = "edit", _("Details changed")
+    IMPORT = "import", _("Changed by an import")
+    SEED = "seed", _("Changed by a report reload")
 
 
 class ReminderState(models.TextChoices):

@@ -23,19 +23,28 @@ from .choices import (
     pick_language,
 )
 
+TITLE_MAX_LENGTH = 300
+
+
+KEY_HELP = _("Lowercase letters, digits and hyphens; a reload of the report matches on it.")
+
 
 class Source(BilingualTitleMixin, models.Model):
-    key = models.SlugField(max_length=80, unique=True)
-    title_en = models.CharField(max_length=300)
-    title_ko = models.CharField(max_length=300, blank=True)
-    publisher = models.CharField(max_length=200, blank=True)
-    author = models.CharField(max_length=200, blank=True)
-    date = models.DateField(help_text=_("Publication date; no item may be due before it."))
-    url = models.URLField(blank=True)
-    citation = models.TextField(blank=True)
+    key = models.SlugField(_("key"), max_length=80, unique=True, help_text=KEY_HELP)
+    title_en = models.CharField(_("title (English)"), max_length=300)
+    title_ko = models.CharField(_("title (Korean)"), max_length=300, blank=True)
+    publisher = models.CharField(_("publisher"), max_length=200, blank=True)
+    author = models.CharField(_("author"), max_length=200, blank=True)
+    date = models.DateField(
+        _("publication date"), help_text=_("Publication date; no item may be due before it.")
+    )
+    url = models.URLField(_("address (URL)"), blank=True)
+    citation = models.TextField(_("citation"), blank=True)
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
         ordering = ["-date", "key"]
 
     def __str__(self) -> str:
@@ -43,13 +52,19 @@ class Source(BilingualTitleMixin, models.Model):
 
 
 class Theme(BilingualTitleMixin, models.Model):
-    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="themes")
-    key = models.SlugField(max_length=80)
-    order = models.PositiveSmallIntegerField(default=0)
-    title_en = models.CharField(max_length=200)
-    title_ko = models.CharField(max_length=200, blank=True)
+    source = models.ForeignKey(
+        Source, on_delete=models.CASCADE, related_name="themes", verbose_name=_("report")
+    )
+    key = models.SlugField(_("key"), max_length=80, help_text=KEY_HELP)
+    order = models.PositiveSmallIntegerField(
+        _("order"), default=0, help_text=_("Position of the theme in the report.")
+    )
+    title_en = models.CharField(_("title (English)"), max_length=200)
+    title_ko = models.CharField(_("title (Korean)"), max_length=200, blank=True)
 
     class Meta:
+        verbose_name = _("theme")
+        verbose_name_plural = _("themes")
         ordering = ["source", "order", "key"]
         constraints = [
             models.UniqueConstraint(fields=["source", "key"], name="theme_unique_key_per_source"),
@@ -60,20 +75,23 @@ class Theme(BilingualTitleMixin, models.Model):
 
 
 class Organization(models.Model):
-    key = models.SlugField(max_length=80, unique=True)
-    name_en = models.CharField(max_length=200)
-    name_ko = models.CharField(max_length=200, blank=True)
-    country = models.CharField(max_length=5, choices=Country.choices)
+    key = models.SlugField(_("key"), max_length=80, unique=True, help_text=KEY_HELP)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+    name_ko = models.CharField(_("name (Korean)"), max_length=200, blank=True)
+    country = models.CharField(_("country"), max_length=5, choices=Country.choices)
     coordinator = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="coordinated_organizations",
+        verbose_name=_("coordinator"),
         help_text=_("Receives escalation copies for this organization's overdue items."),
     )
 
     class Meta:
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
         ordering = ["name_en"]
         constraints = [
             models.CheckConstraint(
@@ -129,53 +147,80 @@ class ActionItemQuerySet(models.QuerySet):
 
 
 class ActionItem(BilingualTitleMixin, models.Model):
-    key = models.SlugField(max_length=80, unique=True)
-    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="items")
+    key = models.SlugField(_("key"), max_length=80, unique=True, help_text=KEY_HELP)
+    source = models.ForeignKey(
+        Source, on_delete=models.PROTECT, related_name="items", verbose_name=_("report")
+    )
     # Copy of source.date so the database itself can refuse a due date before the report.
-    source_date = models.DateField(editable=False)
-    theme = models.ForeignKey(Theme, on_delete=models.PROTECT, related_name="items")
-    title_en = models.CharField(max_length=300)
-    title_ko = models.CharField(max_length=300, blank=True)
-    summary_en = models.TextField(blank=True)
-    summary_ko = models.TextField(blank=True)
-    paragraph = models.PositiveSmallIntegerField(help_text=_("Paragraph of the report."))
-    excerpt = models.TextField(help_text=_("Short verbatim excerpt of the report."))
+    source_date = models.DateField(_("report date"), editable=False)
+    theme = models.ForeignKey(
+        Theme, on_delete=models.PROTECT, related_name="items", verbose_name=_("theme")
+    )
+    title_en = models.CharField(_("title (English)"), max_length=TITLE_MAX_LENGTH)
+    title_ko = models.CharField(_("title (Korean)"), max_length=TITLE_MAX_LENGTH, blank=True)
+    summary_en = models.TextField(_("summary (English)"), blank=True)
+    summary_ko = models.TextField(_("summary (Korean)"), blank=True)
+    paragraph = models.PositiveSmallIntegerField(
+        _("paragraph"), help_text=_("Paragraph of the report.")
+    )
+    excerpt = models.TextField(_("excerpt"), help_text=_("Short verbatim excerpt of the report."))
     lead_organization = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, related_name="led_items"
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="led_items",
+        verbose_name=_("lead organization"),
     )
     partner_organizations = models.ManyToManyField(
-        Organization, blank=True, related_name="partner_items"
+        Organization, blank=True, related_name="partner_items", verbose_name=_("partners")
     )
-    owner_role = models.CharField(max_length=200, blank=True)
+    owner_role_en = models.CharField(
+        _("owner's role (English)"),
+        max_length=200,
+        blank=True,
+        help_text=_("The role that should own the item, as the report would name it."),
+    )
+    owner_role_ko = models.CharField(_("owner's role (Korean)"), max_length=200, blank=True)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="owned_items",
+        verbose_name=_("owner"),
         help_text=_("The one accountable owner."),
     )
     co_owners = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, blank=True, related_name="co_owned_items"
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="co_owned_items",
+        verbose_name=_("co-owners"),
     )
-    status = models.CharField(max_length=32, choices=Status.choices, default=Status.NOT_STARTED)
-    priority = models.CharField(max_length=16, choices=Priority.choices, default=Priority.MEDIUM)
-    due_date = models.DateField(null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=32, choices=Status.choices, default=Status.NOT_STARTED
+    )
+    priority = models.CharField(
+        _("priority"), max_length=16, choices=Priority.choices, default=Priority.MEDIUM
+    )
+    due_date = models.DateField(_("due date"), null=True, blank=True)
     cadence_days = models.PositiveSmallIntegerField(
-        default=14, help_text=_("Days between follow-ups.")
+        _("follow-up every (days)"), default=14, help_text=_("Days between follow-ups.")
     )
-    last_update_at = models.DateTimeField(null=True, blank=True)
-    next_follow_up_at = models.DateTimeField(null=True, blank=True)
-    snoozed_until = models.DateTimeField(null=True, blank=True)
-    marking = models.CharField(max_length=16, choices=Marking.choices, default=Marking.ALL)
-    version = models.PositiveIntegerField(default=1, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    last_update_at = models.DateTimeField(_("last update"), null=True, blank=True)
+    next_follow_up_at = models.DateTimeField(_("next follow-up"), null=True, blank=True)
+    snoozed_until = models.DateTimeField(_("snoozed until"), null=True, blank=True)
+    marking = models.CharField(
+        _("releasability"), max_length=16, choices=Marking.choices, default=Marking.ALL
+    )
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
     history = HistoricalRecords(m2m_fields=[co_owners, partner_organizations])
 
     objects = ActionItemQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("action item")
+        verbose_name_plural = _("action items")
         ordering = ["key"]
         permissions = [("manage_items", "Can manage every action item (coordinator)")]
         constraints = [
@@ -234,6 +279,10 @@ class ActionItem(BilingualTitleMixin, models.Model):
         return pick_language(self.summary_en, self.summary_ko)
 
     @property
+    def owner_role(self) -> str:
+        return pick_language(self.owner_role_en, self.owner_role_ko)
+
+    @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
@@ -252,19 +301,34 @@ class ActionItem(BilingualTitleMixin, models.Model):
 
 
 class StatusUpdate(models.Model):
-    """One entry of an item's timeline. Append-only: written by workflow.py, never edited."""
+    """One entry of an item's timeline. Append-only: written by workflow.py, never edited.
 
-    item = models.ForeignKey(ActionItem, on_delete=models.CASCADE, related_name="updates")
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    `changes` lists the fields a change moved, as {"field", "old", "new"} with language-neutral
+    values (dates in ISO form, choice values, names in both languages), so each reader sees the
+    entry in their own language (tracker/changes.py writes and describes them)."""
+
+    item = models.ForeignKey(
+        ActionItem, on_delete=models.CASCADE, related_name="updates", verbose_name=_("action item")
     )
-    created_at = models.DateTimeField()
-    kind = models.CharField(max_length=16, choices=UpdateKind.choices, default=UpdateKind.NOTE)
-    from_status = models.CharField(max_length=32, choices=Status.choices)
-    to_status = models.CharField(max_length=32, choices=Status.choices)
-    note = models.TextField(blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        verbose_name=_("author"),
+    )
+    created_at = models.DateTimeField(_("when"))
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=UpdateKind.choices, default=UpdateKind.NOTE
+    )
+    from_status = models.CharField(_("status before"), max_length=32, choices=Status.choices)
+    to_status = models.CharField(_("status after"), max_length=32, choices=Status.choices)
+    note = models.TextField(_("note"), blank=True)
+    changes = models.JSONField(_("changed fields"), default=list, blank=True)
 
     class Meta:
+        verbose_name = _("timeline entry")
+        verbose_name_plural = _("timeline entries")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["item", "-created_at"], name="update_item_time_idx")]
         constraints = [

@@ -32,23 +32,43 @@ def new_calendar_token() -> str:
 
 class Profile(models.Model):
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="profile",
+        verbose_name=_("user"),
     )
     organization = models.ForeignKey(
-        Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
+        verbose_name=_("organization"),
     )
-    country = models.CharField(max_length=5, choices=Country.choices, default=Country.US)
+    country = models.CharField(
+        _("country"), max_length=5, choices=Country.choices, default=Country.US
+    )
     time_zone = models.CharField(
-        max_length=64, default="America/New_York", validators=[validate_time_zone]
+        _("time zone"),
+        max_length=64,
+        default="America/New_York",
+        validators=[validate_time_zone],
+        help_text=_("An IANA name such as Asia/Seoul: pages and reminders follow it."),
     )
-    language = models.CharField(max_length=2, choices=Language.choices, default=Language.EN)
+    language = models.CharField(
+        _("language"), max_length=2, choices=Language.choices, default=Language.EN
+    )
     # Markings beyond "releasable to all" that this user is cleared to see.
     may_see_us_only = models.BooleanField(default=False, verbose_name=_("May see U.S. only"))
     may_see_kr_only = models.BooleanField(default=False, verbose_name=_("May see ROK only"))
     may_see_us_kr = models.BooleanField(default=False, verbose_name=_("May see U.S. and ROK"))
-    calendar_token = models.CharField(max_length=64, unique=True, default=new_calendar_token)
+    calendar_token = models.CharField(
+        _("calendar feed token"), max_length=64, unique=True, default=new_calendar_token
+    )
 
     class Meta:
+        verbose_name = _("profile")
+        verbose_name_plural = _("profiles")
         constraints = [
             models.CheckConstraint(
                 condition=Q(language__in=Language.values), name="profile_valid_language"
@@ -60,3 +80,26 @@ class Profile(models.Model):
 
     def __str__(self) -> str:
         return f"Profile of {self.user}"
+
+
+class ExternalIdentity(models.Model):
+    """An account's identity at an OpenID Connect provider: the provider's name (from
+    OIDC_PROVIDERS) and its stable subject (`sub`). An account may have one at each provider."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="external_identities"
+    )
+    provider = models.CharField(max_length=40)
+    subject = models.CharField(max_length=255)
+    created_at = models.DateTimeField()
+    last_sign_in_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "subject"], name="external_identity_unique_subject"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.subject}"

@@ -9,8 +9,9 @@ from collections import defaultdict
 
 from django.db.models import F, Max, QuerySet
 
-from tracker.models import ActionItem, ReminderItem, ReminderState
+from tracker.models import ActionItem, PersonalSnooze, ReminderItem, ReminderState
 
+from .escalation import country_coordinators, escalation_targets
 from .policy import Holding, roles_on
 
 # What the rules and the digest read of an item; the long texts (summaries, excerpts) stay out.
@@ -30,28 +31,33 @@ ITEM_FIELDS = (
 
 
 def load_items(items: QuerySet) -> dict[int, ActionItem]:
-    """`items` by id, each with the fields above and its lead organization's coordinator id."""
+    """`items` by id, each with the fields above and its lead organization's coordinator id
+    and country (whom its escalation goes to)."""
     loaded = (
         items.order_by()
         .only(*ITEM_FIELDS)
-        .annotate(lead_coordinator_id=F("lead_organization__coordinator_id"))
+        .annotate(
+            lead_coordinator_id=F("lead_organization__coordinator_id"),
+            lead_country=F("lead_organization__country"),
+        )
     )
     return {item.pk: item for item in loaded}
 
 
 def holdings_of(items: QuerySet, loaded: dict[int, ActionItem]) -> dict[int, list[Holding]]:
-    """Each user's holdings among `loaded` (the rows of `items`): owners, co-owners and lead
-    coordinators, read with one query of the co-owner links."""
+    """Each user's holdings among `loaded` (the rows of `items`): owners, co-owners and those
+    their escalation goes to, read with two queries (co-owner links, coordinators)."""
     co_owners: dict[int, list[int]] = defaultdict(list)
     links = ActionItem.co_owners.through.objects.filter(actionitem__in=items.values("pk"))
     for item_id, user_id in links.values_list("actionitem_id", "user_id"):
         co_owners[item_id].append(user_id)
+    by_country = country_coordinators()
     held: dict[int, list[Holding]] = defaultdict(list)
     for item in loaded.values():
         roles = roles_on(
             owner_id=item.owner_id,
             co_owner_ids=co_owners.get(item.pk, ()),
-            coordinator_id=item.lead_coordinator_id,
+            coordinator_ids=escalation_targets(item, by_country),
         )
         for user_id, role in roles.items():
             held[user_id].append(Holding(item=item, role=role))
@@ -76,3 +82,13 @@ def last_reminded(
     for recipient_id, item_id, day in carried:
         days[recipient_id][item_id] = day
     return days
+
+
+def personal_snoozes(items: QuerySet, *, now: dt.datetime) -> dict[int, frozenset[int]]:
+    """recipient id -> the ids of the items among `items` they snoozed for themselves, still
+    running at `now`."""
+    found: dict[int, set[int]] = defaultdict(set)
+    running = PersonalSnooze.objects.filter(item__in=items.values("pk"), until__gt=now)
+    for user_id, item_id in running.values_list("user_id", "item_id"):
+        found[user_id].add(item_id)
+    return {user_id: frozenset(ids) for user_id, ids in found.items()}

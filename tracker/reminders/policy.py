@@ -40,14 +40,14 @@ class Holding:
 
 
 def roles_on(
-    *, owner_id: int | None, co_owner_ids: Iterable[int], coordinator_id: int | None
+    *, owner_id: int | None, co_owner_ids: Iterable[int], coordinator_ids: Iterable[int]
 ) -> dict[int, str]:
-    """Who holds which role on one item: its owner and co-owners are owners; its lead
-    organization's coordinator, unless an owner too, is its coordinator."""
+    """Who holds which role on one item: its owner and co-owners are owners; those its
+    escalation goes to (escalation.py), unless owners too, are its coordinators."""
     roles = {user_id: OWNER for user_id in co_owner_ids}
     if owner_id is not None:
         roles[owner_id] = OWNER
-    if coordinator_id is not None:
+    for coordinator_id in coordinator_ids:
         roles.setdefault(coordinator_id, COORDINATOR)
     return roles
 
@@ -56,10 +56,15 @@ def is_snoozed(*, item: ActionItem, now: dt.datetime) -> bool:
     return item.snoozed_until is not None and item.snoozed_until > now
 
 
-def may_hear_of(*, recipient, item: ActionItem, now: dt.datetime) -> bool:
-    """Whether `recipient` may be told of `item` at all right now: it is open, not snoozed, and
-    releasable to them. (Whether it needs them today is entry_kind's question.)"""
-    return item.is_open and not is_snoozed(item=item, now=now) and can_see(recipient, item)
+def may_hear_of(
+    *, recipient, item: ActionItem, now: dt.datetime, snoozed_by_them: bool = False
+) -> bool:
+    """Whether `recipient` may be told of `item` at all right now: it is open, not snoozed (for
+    everyone, or by them alone: `snoozed_by_them`), and releasable to them. (Whether it needs
+    them today is entry_kind's question.)"""
+    if snoozed_by_them or not item.is_open or is_snoozed(item=item, now=now):
+        return False
+    return can_see(recipient, item)
 
 
 def _reminded_since(last: dt.date | None, mark: dt.date) -> bool:
@@ -143,13 +148,18 @@ def due_entries(
     holdings: Iterable[Holding],
     last_reminded: dict[int, dt.date],
     now: dt.datetime,
+    snoozed: frozenset[int] = frozenset(),
 ) -> list[tuple[ActionItem, str]]:
     """What `recipient` hears of on local day `today`: (item, kind) for each item they hold a
     role on, may hear of, and that needs them today. `last_reminded` maps item ids to the local
-    day they were last reminded of it (failed and skipped digests do not count)."""
+    day they were last reminded of it (failed and skipped digests do not count); `snoozed`
+    holds the ids of the items they snoozed for themselves."""
     entries = []
     for holding in holdings:
-        if not may_hear_of(recipient=recipient, item=holding.item, now=now):
+        item = holding.item
+        if not may_hear_of(
+            recipient=recipient, item=item, now=now, snoozed_by_them=item.pk in snoozed
+        ):
             continue
         last = last_reminded.get(holding.item.pk)
         kind = entry_kind(holding=holding, today=today, zone=zone, last=last)
@@ -168,13 +178,16 @@ def kind_at_send(
     last: dt.date | None,
     now: dt.datetime,
     by_hand: bool,
+    snoozed_by_them: bool = False,
 ) -> str | None:
     """The section an item claimed for a digest goes in when the digest is sent, or None when it
     has left the digest since the claim: closed, snoozed, reassigned (no `holding` any more) or
     no longer releasable to the recipient. A digest the sweep claimed also asks its timing rules
     again (`last` is the day of the latest other digest): an item updated since the claim no
     longer needs a follow-up. A digest a coordinator sent by hand keeps its kinds."""
-    if holding is None or not may_hear_of(recipient=recipient, item=holding.item, now=now):
+    if holding is None or not may_hear_of(
+        recipient=recipient, item=holding.item, now=now, snoozed_by_them=snoozed_by_them
+    ):
         return None
     if by_hand:
         return claimed_kind

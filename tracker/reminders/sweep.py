@@ -27,7 +27,7 @@ from tracker.models import ActionItem, Reminder, ReminderItem, ReminderState, Sw
 
 from . import policy
 from .calendar import due_local_date, recipient_zone, window_end
-from .holdings import holdings_of, last_reminded, load_items
+from .holdings import holdings_of, last_reminded, load_items, personal_snoozes
 
 
 @dataclass
@@ -59,8 +59,11 @@ def candidates(now: dt.datetime) -> QuerySet[ActionItem]:
 
 
 # What the policy reads of a recipient: their calendar (calendar.py) and clearances
-# (releasability.py). Delivery reads the rest (name, address) for the few it sends to.
+# (releasability.py), and who they are (for the send_reminders command's lines). Delivery reads
+# the rest (names, language) for the digests it sends.
 RECIPIENT_FIELDS = (
+    "username",
+    "email",
     "is_active",
     "is_superuser",
     "profile__country",
@@ -101,13 +104,14 @@ def _days_taken(now: dt.datetime) -> set[tuple[int, dt.date]]:
 def plan_digests(*, now: dt.datetime) -> list[DigestPlan]:
     """The digests due at `now`: recipients in their morning window on a working day, with no
     row for their local day yet, and items they may see that need them today (policy.py), worst
-    first. Five queries, whatever the number of items or recipients."""
+    first. Seven queries, whatever the number of items or recipients."""
     items = candidates(now)
     loaded = load_items(items)
     held = holdings_of(items, loaded)
     due = _due_recipients(held, now)
     taken = _days_taken(now)
     last = last_reminded(items)
+    snoozed = personal_snoozes(items, now=now)
     plans = []
     for user, today in due:
         if (user.pk, today) in taken:
@@ -120,6 +124,7 @@ def plan_digests(*, now: dt.datetime) -> list[DigestPlan]:
             holdings=held[user.pk],
             last_reminded=last.get(user.pk, {}),
             now=now,
+            snoozed=snoozed.get(user.pk, frozenset()),
         )
         if entries:
             end = window_end(day=today, zone=zone)

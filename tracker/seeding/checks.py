@@ -58,7 +58,9 @@ ITEM = Spec(
         "summary_en": str,
         "summary_ko": str,
         "partners": list,
-        "owner_role": str,
+        "owner_role_en": str,
+        "owner_role_ko": str,
+        "owner_role": str,  # the older name of owner_role_en
         "priority": str,
         "due": (dt.date, str),
         "cadence_days": int,
@@ -79,6 +81,8 @@ TEXT_LIMITS = {
     "summary_en": 4000,
     "summary_ko": 4000,
     "owner_role": 200,
+    "owner_role_en": 200,
+    "owner_role_ko": 200,
     "publisher": 200,
     "author": 200,
     "url": 200,
@@ -246,17 +250,25 @@ def _check_org(check: Checker, org: dict, where: str) -> None:
     check.choice(org, "country", Country.values, where)
 
 
+def _check_partners(check, partners, where: str, *, org_keys) -> None:
+    if isinstance(partners, list):
+        for partner, line in zip(partners, partners.item_lines, strict=True):
+            if not isinstance(partner, str) or partner not in org_keys:
+                check.add(line, f"unknown organization “{partner}” in partners of {where}")
+
+
 def _check_item(check, item, where, *, theme_keys, org_keys, source_date) -> None:
     where = f"item “{item.get('key')}”" if isinstance(item.get("key"), str) else where
     if isinstance(item.get("theme"), str) and item["theme"] not in theme_keys:
         check.add(item.key_lines["theme"], f"unknown theme “{item['theme']}” in {where}")
     if isinstance(item.get("lead"), str) and item["lead"] not in org_keys:
         check.add(item.key_lines["lead"], f"unknown organization “{item['lead']}” in {where}")
-    partners = item.get("partners")
-    if isinstance(partners, list):
-        for partner, line in zip(partners, partners.item_lines, strict=True):
-            if not isinstance(partner, str) or partner not in org_keys:
-                check.add(line, f"unknown organization “{partner}” in partners of {where}")
+    _check_partners(check, item.get("partners"), where, org_keys=org_keys)
+    if "owner_role" in item and "owner_role_en" in item:
+        check.add(
+            item.key_lines["owner_role"],
+            f"“owner_role” in {where} is the older name of “owner_role_en”: give one of them",
+        )
     check.choice(item, "priority", Priority.values, where)
     check.choice(item, "releasability", Marking.values, where)
     cadence = item.get("cadence_days")

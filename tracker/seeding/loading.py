@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import transaction
+from django.db.models import F
 
+from tracker import changes
 from tracker.models import (
     ActionItem,
     Marking,
@@ -15,8 +17,9 @@ from tracker.models import (
     Priority,
     Source,
     Theme,
+    UpdateKind,
 )
-from tracker.workflow import create_item
+from tracker.new_items import create_item
 
 from .checks import (
     SeedFile,
@@ -56,7 +59,7 @@ class LoadResult:
 
 def _upsert(model, lookup: dict, values: dict, result: LoadResult, label: str, create=None):
     """Create or update one row; save (and so write history) only when something differs.
-    `create`, when given, saves a new row (the workflow's create_item for items)."""
+    `create`, when given, saves a new row (new_items.create_item for items)."""
     obj = model.objects.filter(**lookup).first()
     if obj is None:
         obj = model(**lookup, **values)
@@ -91,7 +94,8 @@ def _item_values(item: dict, *, source: Source, themes: dict, orgs: dict) -> dic
         "paragraph": provenance["paragraph"],
         "excerpt": provenance["excerpt"],
         "lead_organization": orgs[item["lead"]],
-        "owner_role": item.get("owner_role") or "",
+        "owner_role_en": item.get("owner_role_en") or item.get("owner_role") or "",
+        "owner_role_ko": item.get("owner_role_ko") or "",
         "priority": item.get("priority") or Priority.MEDIUM,
         "due_date": due,
         "cadence_days": item.get("cadence_days") or 14,
@@ -148,19 +152,29 @@ def _load_file(seed: SeedFile, result: LoadResult, now: dt.datetime) -> None:
     orgs = _load_organizations(seed, result)
     for item in seed.items:
         values = _item_values(item, source=source, themes=themes, orgs=orgs)
-        obj, created = _upsert(
-            ActionItem,
-            {"key": item["key"]},
-            values,
-            result,
-            "items",
-            create=lambda new: create_item(item=new, by=None, now=now),
-        )
-        partners = {orgs[key].pk for key in item.get("partners") or []}
-        if set(obj.partner_organizations.values_list("pk", flat=True)) != partners:
-            obj.partner_organizations.set(partners)
-            if not created:
-                result.count("updated", "partner lists")
+        _load_item(item, values, [orgs[key] for key in item.get("partners") or []], result, now)
+
+
+def _load_item(item: dict, values: dict, partners: list, result: LoadResult, now) -> None:
+    """Upsert one item; a reload that changes its fields puts them on its timeline (and
+    bumps its version, so a form opened before the reload cannot overwrite them)."""
+    existing = ActionItem.objects.filter(key=item["key"]).first()
+    before = changes.snapshot(existing) if existing else None
+    obj, created = _upsert(
+        ActionItem,
+        {"key": item["key"]},
+        values,
+        result,
+        "items",
+        create=lambda new: create_item(item=new, by=None, now=now),
+    )
+    if set(obj.partner_organizations.values_list("pk", flat=True)) != {o.pk for o in partners}:
+        obj.partner_organizations.set(partners)
+        if not created:
+            result.count("updated", "partner lists")
+    if before is not None and (moved := changes.diff(before, changes.snapshot(obj))):
+        changes.record(item=obj, by=None, now=now, kind=UpdateKind.SEED, changes=moved)
+        ActionItem.objects.filter(pk=obj.pk).update(version=F("version") + 1)
 
 
 def default_paths(seed_dir: Path) -> list[Path]:

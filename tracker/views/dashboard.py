@@ -70,9 +70,10 @@ def _month_chart(series: list) -> dict:
     return {
         "month_bars": charts.month_bars(series),
         "month_chart_width": charts.month_chart_width(series),
-        "month_chart_height": charts.MONTH_HEIGHT + 24,
+        "month_chart_height": charts.MONTH_HEIGHT + 38,
         "month_baseline": charts.MONTH_HEIGHT,
         "month_label_y": charts.MONTH_HEIGHT + 16,
+        "month_year_y": charts.MONTH_HEIGHT + 32,
         "month_bar_width": charts.MONTH_BAR,
         "closed_total": sum(n for _m, n in series),
     }
@@ -107,6 +108,7 @@ def _context(request, *, now) -> dict:
         "links": {
             "overdue": _list_href(overdue="on", sort="due"),
             "blocked": _list_href(status="blocked"),
+            "unescalated": _list_href(unescalated="on", sort="due"),
             "open": _list_href(status=list(OPEN_STATUSES)),
         },
         "reminders": selectors.reminder_counts(user=request.user),

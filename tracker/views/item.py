@@ -46,6 +46,7 @@ def _render(request, item: ActionItem, *, bound: dict | None = None, status: int
         "updates": list(item.updates.select_related("author")),
         "reminders": selectors.item_reminder_log(item=item, limit=REMINDERS_SHOWN),
         "can_update": can_update,
+        "is_coordinator": workflow.is_coordinator(request.user),
         "forms": {**_blank_forms(item), **(bound or {})} if can_update else {},
         "needing_note": [
             Status(s).label
@@ -121,7 +122,11 @@ def item_status(request, key: str):
 @login_required
 def item_snooze(request, key: str):
     def apply(item, data, now):
-        workflow.snooze(item=item, by=request.user, days=data["days"], now=now)
+        # A coordinator holds everyone's reminders about the item; an owner only their own.
+        everyone = workflow.is_coordinator(request.user)
+        workflow.snooze(
+            item=item, by=request.user, days=data["days"], now=now, for_everyone=everyone
+        )
 
     def make_form(item):
         return SnoozeForm(request.POST)

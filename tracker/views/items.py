@@ -8,6 +8,7 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone, translation
 
+from .. import exports
 from ..exports import csv_lines
 from ..filters import SELECTS, ItemFilter, clean_params
 from .common import PER_PAGE, item_url, visible_items
@@ -49,6 +50,6 @@ def item_export(request):
         tz=timezone.get_current_timezone(),
     )
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
-    stamp = timezone.localdate().isoformat()
-    response["Content-Disposition"] = f'attachment; filename="action-items-{stamp}.csv"'
+    name = exports.file_name(today=timezone.localdate())
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

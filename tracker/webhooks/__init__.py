@@ -1,6 +1,6 @@
 """Webhooks: events recorded where items change, delivered to coordinators' endpoints.
 
-    events.py     record_item_event: called by workflow.py (and the item-create paths) in the
+    events.py     record_item_event: called by workflow.py and new_items.py in the
                   transaction that makes the change; one event row and one delivery row per
                   subscribed endpoint whose audience may receive the item; returns the ids and
                   announces them once the transaction commits (tasks.py hands them to a worker)

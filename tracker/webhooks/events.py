@@ -1,7 +1,7 @@
 """Recording an event where the change is made, in the same transaction, so it is never lost and
 never sent for a change that rolled back.
 
-Called by workflow.py (status changes, updates, due-date moves, new items) and by the sweep
+Called by workflow.py (status changes, updates, due-date moves), new_items.py and the sweep
 (items that became overdue). An event is recorded only when an active endpoint subscribes to its
 type and its audience may receive the item (releasability.endpoint_may_receive); sending checks
 again, since a marking may change in between.
@@ -19,6 +19,9 @@ from django.dispatch import Signal
 
 from tracker.models import (
     ActionItem,
+    EventType,
+    StatusUpdate,
+    UpdateKind,
     WebhookDelivery,
     WebhookEndpoint,
     WebhookEvent,
@@ -128,3 +131,37 @@ def record_item_event(
     ids = _store(event_type, item=item, body=body, now=now, once_key=once_key, to=endpoints)
     announce(ids)
     return ids
+
+
+# --- What workflow.py records, change by change -----------------------------------------------
+
+
+def item_changed(event_type: str, *, item: ActionItem, by, now: dt.datetime, **details) -> list:
+    """Record `event_type` for a change `by` made (None: the system), in its transaction."""
+    details["by"] = by.get_username() if by is not None else None
+    return record_item_event(event_type=event_type, item=item, now=now, details=details)
+
+
+def update_recorded(update: StatusUpdate, *, item: ActionItem, by) -> list:
+    """A timeline entry that changed the status, or posted an update (a note, on track)."""
+    details = {"update_id": update.pk, "kind": update.kind, "note": update.note}
+    event = EventType.UPDATE_POSTED
+    if update.kind == UpdateKind.STATUS:
+        event = EventType.STATUS_CHANGED
+        details.update(from_status=update.from_status, to_status=update.to_status)
+    return item_changed(event, item=item, by=by, now=update.created_at, **details)
+
+
+def edit_recorded(*, item: ActionItem, saved: ActionItem, by, now, note: str, moved: list) -> None:
+    """The events of a field edit: a moved due date; a note alone is a progress update."""
+    if item.due_date != saved.due_date:
+        item_changed(
+            EventType.DUE_DATE_CHANGED,
+            item=item,
+            by=by,
+            now=now,
+            from_due_date=saved.due_date,
+            to_due_date=item.due_date,
+        )
+    if note and not moved:
+        item_changed(EventType.UPDATE_POSTED, item=item, by=by, now=now, kind="note", note=note)
