@@ -38,7 +38,10 @@ class DeliveryState(models.TextChoices):
 
 class WebhookEndpoint(models.Model):
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="webhook_endpoints"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="webhook_endpoints",
+        verbose_name=_("owner"),
     )
     url = models.URLField(max_length=500, verbose_name=_("URL"))
     description = models.CharField(max_length=200, blank=True, verbose_name=_("description"))
@@ -48,17 +51,19 @@ class WebhookEndpoint(models.Model):
         max_length=8, choices=Audience.choices, default=Audience.ALL, verbose_name=_("audience")
     )
     active = models.BooleanField(default=True, verbose_name=_("active"))
-    created_at = models.DateTimeField()
+    created_at = models.DateTimeField(verbose_name=_("created"))
     # The current run of failures: when it began, how long it is, and when to try again.
-    failing_since = models.DateTimeField(null=True, blank=True)
-    failures = models.PositiveIntegerField(default=0)
-    next_try_at = models.DateTimeField(null=True, blank=True)
-    disabled_at = models.DateTimeField(null=True, blank=True)
-    disabled_reason = models.CharField(max_length=300, blank=True)
-    owner_told_at = models.DateTimeField(null=True, blank=True)
+    failing_since = models.DateTimeField(null=True, blank=True, verbose_name=_("failing since"))
+    failures = models.PositiveIntegerField(default=0, verbose_name=_("failures in a row"))
+    next_try_at = models.DateTimeField(null=True, blank=True, verbose_name=_("next try"))
+    disabled_at = models.DateTimeField(null=True, blank=True, verbose_name=_("turned off"))
+    disabled_reason = models.CharField(max_length=300, blank=True, verbose_name=_("why"))
+    owner_told_at = models.DateTimeField(null=True, blank=True, verbose_name=_("owner told"))
 
     class Meta:
         ordering = ["url", "id"]
+        verbose_name = _("webhook endpoint")
+        verbose_name_plural = _("webhook endpoints")
         constraints = [
             models.CheckConstraint(
                 condition=Q(audience__in=Audience.values), name="webhook_endpoint_valid_audience"
@@ -75,17 +80,25 @@ class WebhookEvent(models.Model):
     `message_id` is the `webhook-id` every delivery of it carries (the same on each retry), so
     a receiver can drop a second copy. `payload` is the signed body, fixed at recording."""
 
-    message_id = models.CharField(max_length=40, unique=True)
-    type = models.CharField(max_length=32, choices=EventType.choices)
-    item = models.ForeignKey(ActionItem, on_delete=models.CASCADE, related_name="webhook_events")
-    marking = models.CharField(max_length=16)  # the item's marking when the event happened
-    payload = models.TextField()
-    created_at = models.DateTimeField()
+    message_id = models.CharField(max_length=40, unique=True, verbose_name="webhook-id")
+    type = models.CharField(max_length=32, choices=EventType.choices, verbose_name=_("event"))
+    item = models.ForeignKey(
+        ActionItem,
+        on_delete=models.CASCADE,
+        related_name="webhook_events",
+        verbose_name=_("action item"),
+    )
+    # The item's marking when the event happened.
+    marking = models.CharField(max_length=16, verbose_name=_("releasability"))
+    payload = models.TextField(verbose_name=_("payload"))
+    created_at = models.DateTimeField(verbose_name=_("created"))
     # Set where an event must happen once only (an item overdue for a given due date).
     once_key = models.CharField(max_length=100, null=True, blank=True, unique=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        verbose_name = _("webhook event")
+        verbose_name_plural = _("webhook events")
         constraints = [
             models.CheckConstraint(
                 condition=Q(type__in=EventType.values), name="webhook_event_valid_type"
@@ -97,25 +110,38 @@ class WebhookEvent(models.Model):
 
 
 class WebhookDelivery(models.Model):
-    event = models.ForeignKey(WebhookEvent, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.ForeignKey(
+        WebhookEvent, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("event")
+    )
     endpoint = models.ForeignKey(
-        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+        WebhookEndpoint,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        verbose_name=_("webhook endpoint"),
     )
     state = models.CharField(
-        max_length=16, choices=DeliveryState.choices, default=DeliveryState.PENDING
+        max_length=16,
+        choices=DeliveryState.choices,
+        default=DeliveryState.PENDING,
+        verbose_name=_("state"),
     )
-    created_at = models.DateTimeField()
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_attempt_at = models.DateTimeField(null=True, blank=True)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    retry_until = models.DateTimeField(help_text=_("Retries stop after this moment."))
-    delivered_at = models.DateTimeField(null=True, blank=True)
-    last_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    last_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(verbose_name=_("created"))
+    claimed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("claimed"))
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempts"))
+    last_attempt_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last attempt"))
+    next_attempt_at = models.DateTimeField(null=True, blank=True, verbose_name=_("next attempt"))
+    retry_until = models.DateTimeField(
+        verbose_name=_("retried until"), help_text=_("Retries stop after this moment.")
+    )
+    delivered_at = models.DateTimeField(null=True, blank=True, verbose_name=_("delivered"))
+    last_status = models.PositiveSmallIntegerField(
+        null=True, blank=True, verbose_name=_("last answer")
+    )
+    last_error = models.CharField(max_length=500, blank=True, verbose_name=_("last error"))
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        verbose_name = _("webhook delivery")
         verbose_name_plural = _("webhook deliveries")
         constraints = [
             models.UniqueConstraint(fields=["event", "endpoint"], name="webhook_delivery_once"),
