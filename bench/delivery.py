@@ -41,10 +41,12 @@ from .tidy import vacuum_claims  # noqa: E402
 WORKER_PROCESSES = 2
 
 
-def start_worker(sink_port: int) -> subprocess.Popen:
-    log = (VAR / "worker.log").open("wb")
+def start_worker_process(log_name: str, extra: dict[str, str]) -> subprocess.Popen:
+    """One Celery node (prefork, WORKER_PROCESSES) on the bench queue; its log under VAR."""
+    log_path = VAR / log_name
+    log = log_path.open("wb")
     env = dict(os.environ)
-    env.update({"EMAIL_URL": f"smtp://127.0.0.1:{sink_port}", "LOG_LEVEL": "WARNING"})
+    env.update({"LOG_LEVEL": "WARNING", **extra})
     proc = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel", "INFO"]
         + ["--pool", "prefork", "--concurrency", str(WORKER_PROCESSES), "-Q", QUEUE]
@@ -56,12 +58,16 @@ def start_worker(sink_port: int) -> subprocess.Popen:
         start_new_session=True,
     )
     deadline = time.monotonic() + 60
-    while b"ready." not in (VAR / "worker.log").read_bytes():
+    while b"ready." not in log_path.read_bytes():
         if proc.poll() is not None or time.monotonic() > deadline:
             stop_process(proc)
-            raise RuntimeError(f"the Celery worker did not start: see {VAR / 'worker.log'}")
+            raise RuntimeError(f"the Celery worker did not start: see {log_path}")
         time.sleep(0.2)
     return proc
+
+
+def start_worker(sink_port: int) -> subprocess.Popen:
+    return start_worker_process("worker.log", {"EMAIL_URL": f"smtp://127.0.0.1:{sink_port}"})
 
 
 def forget(now) -> None:

@@ -43,6 +43,9 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served from here (the CSP allows 'self' only)
     "tracker",
 ]
 
@@ -208,10 +211,15 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Tests shorten the tick through the environment so they need not wait five minutes.
 REMINDER_SWEEP_SECONDS = env.float("REMINDER_SWEEP_SECONDS", default=300.0)
+WEBHOOK_SWEEP_SECONDS = env.float("WEBHOOK_SWEEP_SECONDS", default=30.0)
 CELERY_BEAT_SCHEDULE = {
     "sweep-reminders": {
         "task": "tracker.tasks.sweep_reminders",
         "schedule": REMINDER_SWEEP_SECONDS,
+    },
+    "sweep-webhooks": {
+        "task": "tracker.tasks.sweep_webhooks",
+        "schedule": WEBHOOK_SWEEP_SECONDS,
     },
 }
 if EMAIL_TIMEOUT >= CELERY_TASK_SOFT_TIME_LIMIT:
@@ -255,6 +263,70 @@ if REMINDER_BATCH_SECONDS + EMAIL_TIMEOUT + 5 > CELERY_TASK_SOFT_TIME_LIMIT:
 if REMINDER_RETRY_MAX_SECONDS > 600:
     # A long countdown on Redis outlives the visibility timeout and runs twice.
     raise ImproperlyConfigured("REMINDER_RETRY_MAX_SECONDS must stay within a few minutes.")
+
+# --- API ------------------------------------------------------------------------------------------
+# docs/api.md. Session sign-in for the browser, personal access tokens (Bearer) for scripts.
+API_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="600/min")  # per token (or user)
+API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", default=365)
+API_PAGE_SIZE = 100
+API_MAX_PAGE_SIZE = 500
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "tracker.api.authentication.TokenAuthentication",  # first: its 401 names "Bearer"
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["tracker.api.permissions.TokenScopeAllows"],
+    "DEFAULT_THROTTLE_CLASSES": ["tracker.api.throttling.PerTokenThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"token": API_THROTTLE_RATE},
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # Forms too: a browser's form post is refused by the CSRF check, not as an unknown type.
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "tracker.api.problems.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "DATETIME_FORMAT": "iso-8601",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Recommendations tracker API",
+    "DESCRIPTION": "Action items, their timeline and status, releasability kept (docs/api.md).",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "tracker.models.choices.Status",
+    },
+}
+
+# --- Webhooks -------------------------------------------------------------------------------------
+# docs/api.md: signed per Standard Webhooks, delivered at least once by Celery, retried with
+# backoff for WEBHOOK_RETRY_HOURS; an endpoint failing that long is turned off.
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)
+WEBHOOK_CONNECT_TIMEOUT_SECONDS = env.float("WEBHOOK_CONNECT_TIMEOUT_SECONDS", default=3.0)
+WEBHOOK_RETRY_BASE_SECONDS = env.float("WEBHOOK_RETRY_BASE_SECONDS", default=10.0)
+WEBHOOK_RETRY_HOURS = env.float("WEBHOOK_RETRY_HOURS", default=24.0)
+WEBHOOK_DISABLE_AFTER_HOURS = env.float("WEBHOOK_DISABLE_AFTER_HOURS", default=24.0)
+# A claim older than this belongs to a dead worker; above CELERY_TASK_TIME_LIMIT.
+WEBHOOK_PENDING_TIMEOUT_MINUTES = env.float("WEBHOOK_PENDING_TIMEOUT_MINUTES", default=3.0)
+WEBHOOK_BATCH_SIZE = env.int("WEBHOOK_BATCH_SIZE", default=50)
+WEBHOOK_BATCH_SECONDS = env.float("WEBHOOK_BATCH_SECONDS", default=30.0)
+# Plain http and private addresses (loopback, RFC 1918, link-local) only where allowed: a test
+# bench, or receivers on a private network. Off in production by default.
+WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=DEBUG)
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=DEBUG)
+if WEBHOOK_BATCH_SECONDS + WEBHOOK_TIMEOUT_SECONDS * 2 + 5 > CELERY_TASK_SOFT_TIME_LIMIT:
+    raise ImproperlyConfigured(
+        "WEBHOOK_BATCH_SECONDS plus two WEBHOOK_TIMEOUT_SECONDS must stay 5 s below the task "
+        "soft time limit."
+    )
+if WEBHOOK_PENDING_TIMEOUT_MINUTES * 60 <= CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured("WEBHOOK_PENDING_TIMEOUT_MINUTES must exceed the task time limit.")
 
 # --- Security -------------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
@@ -379,6 +451,7 @@ LOGGING = {
         # WeasyPrint logs each step of every PDF it lays out at INFO.
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        "httpx": {"level": "WARNING"},  # a line per webhook sent; the delivery log has them
         "django.request": _REDACTED,
         "django.security.csrf": _REDACTED,
         "django.server": _REDACTED,

@@ -8,6 +8,7 @@ from tracker.views import sign_in
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("tracker.api.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", sign_in.SignOutView.as_view(), name="logout"),
     path("accounts/oidc/<slug:provider>/login/", sign_in.oidc_login, name="oidc_login"),

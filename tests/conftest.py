@@ -38,6 +38,17 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _site_language():
+    # A request in Korean leaves Korean active in the thread (Django's LocaleMiddleware, the
+    # API's Accept-Language): each test starts in the site's language.
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     # The cache outlives a test's database transaction (files, or Redis): start each test empty.
     from django.core.cache import cache

@@ -24,6 +24,13 @@ class TrackerConfig(AppConfig):
                 forget_dashboard_numbers, sender=relation, dispatch_uid=f"{relation}"
             )
 
+        # Webhook deliveries recorded by the rules go to a worker once their transaction
+        # commits; the rules never import the task layer.
+        from .tasks import on_deliveries_recorded
+        from .webhooks import deliveries_recorded
+
+        deliveries_recorded.connect(on_deliveries_recorded, dispatch_uid="webhooks-to-workers")
+
 
 class TrackerAdminConfig(admin_apps.AdminConfig):
     """Django's admin with the tracker's site: two-factor for staff, and the demo notice."""

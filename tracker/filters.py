@@ -12,6 +12,7 @@ import datetime as dt
 import django_filters
 from django import forms
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
 from django.http import QueryDict
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -80,6 +81,23 @@ def sort_expressions(sort: str) -> list:
         "priority": [_rank("priority", [p.value for p in reversed(Priority)]), "key"],
         "title": [title, "title_en", "key"],
     }.get(sort, ["key"])
+
+
+def sort_keys(sort: str) -> list[tuple[object, bool]]:
+    """The same orders as `sort_expressions`, as (expression, descending) pairs whose values
+    decide a row's place on their own (empty due dates fold into the far end, the key last):
+    what a cursor remembers to continue a list (the API). Tests hold the two to one order."""
+    title = "title_ko" if (get_language() or "en").startswith("ko") else "title_en"
+    key = (F("key"), False)
+    return {
+        "key": [key],
+        "due": [(Coalesce("due_date", Value(dt.date.max)), False), key],
+        "-due": [(Coalesce("due_date", Value(dt.date.min)), True), key],
+        "-updated": [(F("updated_at"), True), key],
+        "status": [(_rank("status", list(Status.values)), False), key],
+        "priority": [(_rank("priority", [p.value for p in reversed(Priority)]), False), key],
+        "title": [(F(title), False), (F("title_en"), False), key],
+    }.get(sort, [key])
 
 
 class ThemeChoiceField(forms.ModelChoiceField):

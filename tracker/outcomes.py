@@ -34,7 +34,7 @@ from .models import (
     Theme,
     UpdateKind,
 )
-from .releasability import can_see, visible_items
+from .releasability import can_see, clearance_problem, visible_items
 
 EXCERPT_MAX_LENGTH = 1000
 
@@ -143,7 +143,7 @@ def record_new_item(
     item = _unsaved(meeting=meeting, new=new, text_en=text_en, text_ko=text_ko)
     if by is not None and not can_see(by, item):
         raise MeetingError(_("You may not give an item a marking you are not cleared for."))
-    if new.owner and (problem := workflow.clearance_problem(users=[new.owner], item=item)):
+    if new.owner and (problem := clearance_problem(users=[new.owner], item=item)):
         raise MeetingError(problem)
     with transaction.atomic():
         workflow.start_follow_up(item=item, now=now)

@@ -9,6 +9,7 @@ tracker does not know counts as the most restrictive: nobody but a superuser see
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from .models import ActionItem, Edition, Marking
 
@@ -20,6 +21,9 @@ EDITION_MARKINGS: dict[str, frozenset[str]] = {
     Edition.KR: frozenset({Marking.ALL, Marking.KR_ONLY, Marking.US_KR}),
     Edition.US_KR: frozenset({Marking.ALL, Marking.US_KR}),
 }
+# A webhook endpoint's audience is one of the same editions (models.Audience has their values):
+# it receives what that edition may hold.
+AUDIENCE_MARKINGS = EDITION_MARKINGS
 
 
 def cleared_markings(user) -> frozenset[str] | None:
@@ -81,3 +85,36 @@ def may_see_markings(user, markings) -> bool:
 def editions_for(user) -> list[str]:
     """The editions `user` may freeze or open: those whose every marking they are cleared for."""
     return [e for e in Edition.values if may_see_markings(user, edition_markings(e))]
+
+
+def audience_markings(audience: str) -> frozenset[str]:
+    """The markings a webhook audience may receive (none for an audience the tracker does not
+    know)."""
+    return AUDIENCE_MARKINGS.get(audience, frozenset())
+
+
+def may_register_audience(user, audience: str) -> bool:
+    """Whether `user` may point an endpoint at `audience`: they must be cleared for every
+    marking it receives (no one can send a system what they may not read themselves)."""
+    markings = audience_markings(audience)
+    return bool(markings) and all(may_see_marking(user, m) for m in markings)
+
+
+def endpoint_may_receive(endpoint, *markings: str) -> bool:
+    """Whether `endpoint` may receive an item bearing each of `markings` (the marking when the
+    event happened and the one it has now): each must be in its audience's edition and still
+    visible to the endpoint's owner (a revoked clearance stops the flow too)."""
+    allowed = audience_markings(endpoint.audience)
+    owner = endpoint.owner
+    return all(m in allowed and may_see_marking(owner, m) for m in markings)
+
+
+def clearance_problem(*, users, item: ActionItem) -> str | None:
+    """Why some of `users` cannot own or co-own `item` (not cleared for its marking), or None."""
+    blocked = [user.get_username() for user in users if not can_see(user, item)]
+    if not blocked:
+        return None
+    return _("%(user)s may not see items marked “%(marking)s”.") % {
+        "user": ", ".join(blocked),
+        "marking": item.get_marking_display(),
+    }

@@ -64,3 +64,8 @@ def permission_filter(role: str) -> Q:
         app_label, codename = qualified.split(".", 1)
         query |= Q(content_type__app_label=app_label, codename=codename)
     return query
+
+
+def is_coordinator(user) -> bool:
+    """Whether `user` is a coordinator: holds manage_items (through the group, or a superuser)."""
+    return bool(user and user.is_authenticated and user.has_perm("tracker.manage_items"))

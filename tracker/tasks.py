@@ -1,5 +1,6 @@
-"""Celery tasks: thin callers of the reminder sweep and of delivery. They take ids, are safe to run
-twice, and are enqueued only once the rows they name are committed (enqueue_sends)."""
+"""Celery tasks: thin callers of the reminder sweep and of delivery, and of webhook delivery. They
+take ids, are safe to run twice, and are enqueued only once the rows they name are committed
+(enqueue_sends, enqueue_webhooks)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,9 @@ from django.utils import timezone
 
 from . import delivery, reports
 from .reminders.sweep import sweep
+from .webhooks import notices as webhook_notices
+from .webhooks import sending as webhook_sending
+from .webhooks import sweep as webhook_sweep
 
 logger = logging.getLogger(__name__)
 
@@ -69,3 +73,56 @@ def enqueue_report(snapshot_id: int, language: str) -> None:
 def render_report(snapshot_id: int, language: str) -> bool:
     """Lay out and keep a snapshot's PDF; a second run finds it kept and does nothing."""
     return reports.lay_out_pdf(snapshot_id=snapshot_id, language=language, now=timezone.now())
+
+
+# --- Webhooks -------------------------------------------------------------------------------------
+
+
+def _hand_over_webhooks(delivery_ids: list[int]) -> None:
+    try:
+        deliver_webhooks.delay(delivery_ids)
+    except Exception:
+        # The rows stay pending and due; the webhook sweep hands them out at its next tick.
+        logger.exception("Could not enqueue webhook deliveries %s; the sweep will", delivery_ids)
+
+
+def enqueue_webhooks(delivery_ids: Sequence[int]) -> None:
+    """Hand webhook deliveries to the workers, WEBHOOK_BATCH_SIZE a task, once the current
+    transaction commits (at once outside one)."""
+    size = settings.WEBHOOK_BATCH_SIZE
+    for start in range(0, len(delivery_ids), size):
+        chunk = list(delivery_ids[start : start + size])
+        transaction.on_commit(functools.partial(_hand_over_webhooks, chunk))
+
+
+def on_deliveries_recorded(sender, delivery_ids: list[int], **kwargs) -> None:
+    """webhooks.deliveries_recorded's listener (connected in apps.py): the transaction that
+    recorded them has committed."""
+    enqueue_webhooks(delivery_ids)
+
+
+def _tell_owners(endpoint_ids: Sequence[int]) -> None:
+    for endpoint_id in endpoint_ids:
+        transaction.on_commit(functools.partial(tell_webhook_owner.delay, endpoint_id))
+
+
+@shared_task(name="tracker.tasks.deliver_webhooks")
+def deliver_webhooks(delivery_ids: list[int]) -> dict[str, int]:
+    """Send a batch; what is left to retry waits for the webhook sweep (no countdowns)."""
+    result = webhook_sending.deliver_batch(delivery_ids=delivery_ids, now=timezone.now())
+    enqueue_webhooks(result.follow_up_ids)
+    _tell_owners(result.disabled_endpoint_ids)
+    return result.counts()
+
+
+@shared_task(name="tracker.tasks.sweep_webhooks")
+def sweep_webhooks() -> int:
+    result = webhook_sweep.sweep(now=timezone.now())
+    enqueue_webhooks(result.due_ids)
+    _tell_owners(result.untold_endpoint_ids)
+    return len(result.due_ids)
+
+
+@shared_task(name="tracker.tasks.tell_webhook_owner")
+def tell_webhook_owner(endpoint_id: int) -> bool:
+    return webhook_notices.tell_owner(endpoint_id=endpoint_id, now=timezone.now())

@@ -32,4 +32,6 @@ urlpatterns = [
     path("snapshots/<int:number>/report.pdf", views.snapshot_pdf, name="snapshot_pdf"),
     path("snapshots/<int:number>/report.csv", views.snapshot_csv, name="snapshot_csv"),
     path("snapshots/<int:number>/report.xlsx", views.snapshot_xlsx, name="snapshot_xlsx"),
+    path("settings/tokens/", views.api_tokens_page, name="api_tokens"),
+    path("settings/tokens/<int:token_id>/revoke/", views.api_token_revoke, name="api_token_revoke"),
 ]

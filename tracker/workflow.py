@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from . import changes
+from . import changes, roles
 from .models import (
     CLOSED_STATUSES,
     OPEN_STATUSES,
@@ -23,7 +23,8 @@ from .models import (
     StatusUpdate,
     UpdateKind,
 )
-from .releasability import can_see
+from .releasability import can_see, clearance_problem
+from .webhooks import events as item_events
 
 NOTE_MAX_LENGTH = 4000
 SNOOZE_MAX_DAYS = 90
@@ -62,7 +63,7 @@ def needs_note(from_status: str, to_status: str) -> bool:
 
 
 def is_coordinator(user) -> bool:
-    return bool(user and user.is_authenticated and user.has_perm("tracker.manage_items"))
+    return roles.is_coordinator(user)
 
 
 def is_owner(user, item: ActionItem) -> bool:
@@ -107,17 +108,6 @@ def start_follow_up(*, item: ActionItem, now: dt.datetime) -> None:
     reminders read only that field."""
     if item.next_follow_up_at is None:
         item.next_follow_up_at = next_follow_up(item=item, now=now)
-
-
-def clearance_problem(*, users, item: ActionItem) -> str | None:
-    """Why some of `users` cannot own or co-own `item` (not cleared for its marking), or None."""
-    blocked = [user.get_username() for user in users if not can_see(user, item)]
-    if not blocked:
-        return None
-    return _("%(user)s may not see items marked “%(marking)s”.") % {
-        "user": ", ".join(blocked),
-        "marking": item.get_marking_display(),
-    }
 
 
 def _check_allowed(user, item: ActionItem) -> None:
@@ -211,20 +201,29 @@ def change_status(
         update = _record(
             item=locked, by=by, now=now, kind=UpdateKind.STATUS, to_status=to, note=note
         )
+        item_events.update_recorded(update, item=locked, by=by)
     _sync(item, locked)
     return update
 
 
 def post_update(
-    *, item: ActionItem, by, note: str, now: dt.datetime, kind: str = UpdateKind.NOTE
+    *,
+    item: ActionItem,
+    by,
+    note: str,
+    now: dt.datetime,
+    kind: str = UpdateKind.NOTE,
+    expected_version: int | None = None,
 ) -> StatusUpdate:
     """A progress note without a status change (`kind`: a meeting's OUTCOME is one too); it
     restarts the follow-up cadence."""
     with transaction.atomic():
         locked = _locked(item)
         _check_allowed(by, locked)
+        _check_version(locked, expected_version)
         note = clean_note(note, required=True)
         update = _record(item=locked, by=by, now=now, kind=kind, to_status=locked.status, note=note)
+        item_events.update_recorded(update, item=locked, by=by)
     _sync(item, locked)
     return update
 
@@ -245,6 +244,7 @@ def mark_on_track(*, item: ActionItem, by, now: dt.datetime, note: str = "") -> 
         note = clean_note(note, required=False) or _("Still on track.")
         kind, status = UpdateKind.ON_TRACK, locked.status
         update = _record(item=locked, by=by, now=now, kind=kind, to_status=status, note=note)
+        item_events.update_recorded(update, item=locked, by=by)
     _sync(item, locked)
     return update
 
@@ -374,6 +374,7 @@ def save_edit(
             changes.record(item=item, by=by, now=now, kind=kind, changes=moved, note=reason)
         if to_status:
             change_status(item=item, to=to_status, by=by, note=note, now=now)
+        item_events.edit_recorded(item=item, saved=locked, by=by, now=now, note=reason, moved=moved)
     return item
 
 

@@ -8,6 +8,7 @@ from tests.support.admin import (  # noqa: F401
 )
 from tests.support.leaks import REPORT, leak_world  # noqa: F401
 from tests.support.pages import fresh_cache, world  # noqa: F401
+from tests.webhooks.conftest import receiver  # noqa: F401
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
@@ -23,6 +24,11 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         terminalreporter.write_line(
             f"leak matrix, admin list lookups: {REPORT['lookup_pairs']} (user, hidden id, "
             f"missing id) pairs compared, {REPORT['lookup_leaks']} leaks"
+        )
+    if "webhook_pairs" in REPORT:
+        terminalreporter.write_line(
+            f"leak matrix, webhooks: {REPORT['webhook_pairs']} (endpoint, event) deliveries "
+            f"checked, {REPORT['webhook_leaks']} leaks"
         )
     if "import_rows" in REPORT:
         terminalreporter.write_line(

@@ -15,6 +15,7 @@ The run's summary prints how many (user, exit) pairs were checked.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from urllib.parse import urlencode
 
@@ -23,16 +24,19 @@ from django.apps import apps
 from django.contrib import admin
 from django.core import mail
 from django.test import RequestFactory
+from django.utils import timezone
 
 from tests.support.exits import every_path
 from tests.support.leaks import (
     ANONYMOUS,
+    ENDPOINTS,
     MARKERS,
     REPORT,
     SEARCH_TERMS,
     SEES,
     SUPERUSER,
     LeakWorld,
+    endpoint_sees,
     leaked,
     message_text,
     objects_for,
@@ -40,7 +44,10 @@ from tests.support.leaks import (
 )
 from tests.support.lookups import WALKERS, answer, probes_for
 from tests.support.reminders import deliver, swept
-from tracker.models import ActionItem, Marking, Reminder
+from tracker import new_items, workflow
+from tracker.models import ActionItem, EventType, Marking, Reminder, WebhookDelivery
+from tracker.webhooks import sweep as webhook_sweep
+from tracker.webhooks.sending import deliver_batch
 
 # Opening every admin page also opens pages of other apps' models, which warn about themselves.
 pytestmark = [
@@ -74,6 +81,8 @@ def _searches() -> list[str]:
         paths += [
             f"/items/?{urlencode({'q': term})}",
             f"/items/export.csv?{urlencode({'q': term})}",
+            f"/api/v1/items/?{urlencode({'q': term, 'page_size': 500})}",
+            f"/api/v1/items/?{urlencode({'q': term, 'sort': 'title'})}",
         ]
         for model, model_admin in admin.site._registry.items():
             if model_admin.search_fields:
@@ -88,6 +97,7 @@ def _searches() -> list[str]:
             }
             paths.append(f"/admin/autocomplete/?{urlencode(query)}")
     paths += [f"/admin/tracker/actionitem/?marking__exact={m}" for m in Marking.values]
+    paths += ["/api/v1/items/?overdue=true", "/api/v1/reminders/?state=pending"]
     return paths
 
 
@@ -287,3 +297,63 @@ def test_the_matrix_reads_the_reports_it_checks(leak_world, settings):
     if shutil.which("pdftotext"):
         pdf = response_text(client.get(f"/snapshots/{us_edition.number}/report.pdf"))
         assert leaked(pdf, words) == words
+
+
+# --- Webhooks -------------------------------------------------------------------------------------
+
+
+def _every_event(world: LeakWorld, now) -> None:
+    """Each event type for an item of each marking, made the way the tracker makes them: a new
+    item, a status change, an update, a still-on-track, a due-date move, and overdue."""
+    root = world.users[SUPERUSER]
+    for marking, item in world.items.items():
+        english, korean = MARKERS[marking]
+        fresh = ActionItem(
+            key=f"new-{marking}",
+            source=world.source,
+            theme=world.theme,
+            paragraph=3,
+            title_en=f"New {english}",
+            title_ko=f"새 {korean}",
+            excerpt=english,
+            marking=marking,
+            lead_organization=item.lead_organization,
+            due_date=now.date() - dt.timedelta(days=3),
+        )
+        new_items.create_item(item=fresh, by=root, now=now)
+        workflow.mark_on_track(item=item, by=root, now=now, note=f"{english} on track")
+        workflow.change_status(item=item, to="in_progress", by=root, now=now)
+        fresh.due_date = now.date() - dt.timedelta(days=2)
+        workflow.save_edit(item=fresh, by=root, expected_version=fresh.version, now=now)
+    webhook_sweep.sweep(now=now)  # the new items are two days overdue
+
+
+def test_no_webhook_endpoint_receives_an_item_outside_its_audience(leak_world, receiver):
+    """Every event type, for items of every marking, delivered for real to endpoints of every
+    audience (two of them owned by a coordinator not cleared for all of it): each endpoint
+    receives only what its audience and its owner's clearances allow."""
+    now = timezone.now()
+    for endpoint in leak_world.endpoints:
+        endpoint.url = receiver.url(f"/{endpoint.owner.username}/{endpoint.audience}")
+        endpoint.save()
+    _every_event(leak_world, now)
+    pending = WebhookDelivery.objects.filter(state="pending").values_list("pk", flat=True)
+    deliver_batch(delivery_ids=list(pending), now=timezone.now())
+    pairs, leaks, types = 0, [], set()
+    for owner, audience in ENDPOINTS:
+        sees = endpoint_sees(owner, audience)
+        hidden = [w for m, words in MARKERS.items() if m not in sees for w in words]
+        for body in receiver.bodies(f"/{owner}/{audience}"):
+            pairs += 1
+            payload = json.loads(body)
+            types.add(payload["type"])
+            text = body.decode() + json.dumps(payload, ensure_ascii=False)
+            leaks += [
+                f"{owner}/{audience} got “{w}” ({payload['type']})" for w in leaked(text, hidden)
+            ]
+        shown = "".join(b.decode() for b in receiver.bodies(f"/{owner}/{audience}"))
+        assert all(MARKERS[m][0] in shown for m in sees), f"{owner}/{audience} is blind"
+    REPORT.update(webhook_pairs=pairs, webhook_leaks=len(leaks))
+    assert types == set(EventType.values)
+    assert pairs > 50
+    assert leaks == [], "\n".join(leaks[:50])

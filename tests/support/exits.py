@@ -75,6 +75,10 @@ class Objects:
     calendar_tokens: list[str] = field(default_factory=list)
     enrolment_tokens: list[str] = field(default_factory=lambda: ["no-such-link"])
     content_types: list[tuple[int, object]] = field(default_factory=list)
+    # The API's: reports and organizations by key; the user's own API tokens (and others').
+    report_keys: list[str] = field(default_factory=lambda: ["no-such-report"])
+    organization_keys: list[str] = field(default_factory=lambda: ["no-such-org"])
+    token_ids: list[int] = field(default_factory=lambda: [0])
     providers: list[str] = field(default_factory=lambda: ["no-such-provider"])
     meeting_pks: list[int] = field(default_factory=lambda: [0])
     snapshot_numbers: list[int] = field(default_factory=lambda: [0])
@@ -109,6 +113,15 @@ _PAGES_WITHOUT_PARAMS = {
     "admin:autocomplete",
     "admin:jsi18n",
     "admin:two_factor",
+    "tracker:api_tokens",
+    "api:schema",
+    "api:docs",
+    "api:me",
+    "api:report-list",
+    "api:theme-list",
+    "api:organization-list",
+    "api:item-list",
+    "api:reminder-list",
 }
 _ITEM_PAGES = {
     "tracker:item_detail",
@@ -116,6 +129,9 @@ _ITEM_PAGES = {
     "tracker:item_status",
     "tracker:item_snooze",
     "tracker:item_on_track",
+    "api:item-detail",
+    "api:item-timeline",
+    "api:item-status",
 }
 _MEETING_PAGES = {
     "tracker:meeting_detail",
@@ -148,6 +164,8 @@ _MODEL_VIEWS_OF_ONE_OBJECT = {
 
 def _named_args(objects: Objects) -> dict[str, list[tuple]]:
     """URL name -> the argument tuples to reverse it with."""
+    from tracker.models import Reminder, Theme
+
     args: dict[str, list[tuple]] = {name: NO_PARAMS for name in _PAGES_WITHOUT_PARAMS}
     args.update({name: [(key,) for key in objects.item_keys] for name in _ITEM_PAGES})
     args.update({name: [(pk,) for pk in objects.meeting_pks] for name in _MEETING_PAGES})
@@ -156,6 +174,12 @@ def _named_args(objects: Objects) -> dict[str, list[tuple]]:
     args["tracker:calendar_feed"] = [(t,) for t in objects.calendar_tokens]
     args["admin:two_factor_enrol"] = [(t,) for t in objects.enrolment_tokens]
     args["admin:view_on_site"] = list(objects.content_types)
+    args["tracker:api_token_revoke"] = [(pk,) for pk in objects.token_ids]
+    args["api:report-detail"] = [(key,) for key in objects.report_keys]
+    args["api:organization-detail"] = [(key,) for key in objects.organization_keys]
+    args["api:theme-detail"] = [(pk,) for pk in objects.pks.get(Theme, [0])]
+    args["api:reminder-detail"] = [(pk,) for pk in objects.pks.get(Reminder, [0])]
+    args["api:not-found"] = [("items/%C2%84/",), ("themes/null,null/",), ("no-such-thing",)]
     args["oidc_login"] = args["oidc_callback"] = [(name,) for name in objects.providers]
     labels = sorted({model._meta.app_label for model in admin.site._registry})
     args["admin:app_list"] = [(label,) for label in labels]

@@ -31,10 +31,13 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from tests.conftest import KR_CLEARANCES, US_CLEARANCES, make_user
 from tests.support.exits import Objects
 from tests.support.leak_meetings import document_text, meetings_and_reports
-from tracker import identity, links, oidc, roles, workflow
+from tracker import api_tokens, identity, links, oidc, roles, workflow
 from tracker.models import (
     ActionItem,
+    ApiToken,
+    Audience,
     Country,
+    EventType,
     Forum,
     Marking,
     Meeting,
@@ -45,6 +48,8 @@ from tracker.models import (
     Source,
     Status,
     Theme,
+    WebhookDelivery,
+    WebhookEndpoint,
 )
 from tracker.reminders.sweep import new_message_id
 
@@ -136,6 +141,7 @@ class LeakWorld:
     device: TOTPDevice
     meetings: list = field(default_factory=list)  # a held one (with outcomes) and a coming one
     snapshots: list = field(default_factory=list)  # of every edition
+    endpoints: list[WebhookEndpoint] = field(default_factory=list)
 
     def hidden_markers(self, name: str) -> list[str]:
         return [word for m, words in MARKERS.items() if m not in SEES[name] for word in words]
@@ -236,6 +242,52 @@ def _sign_in_attempts() -> None:
     Client().post("/accounts/login/", {"username": "kr-reader", "password": PASSWORD})
 
 
+# Webhook endpoints: (owner, audience). The last two are inconsistent as a deployment can become:
+# a coordinator's endpoint whose audience reaches beyond their clearances (granted, then revoked).
+ENDPOINTS = [
+    (SUPERUSER, Audience.ALL),
+    (SUPERUSER, Audience.US),
+    (SUPERUSER, Audience.KR),
+    (SUPERUSER, Audience.US_KR),
+    ("us-coord", Audience.KR),
+    ("kr-coord", Audience.US),
+]
+# What each audience may receive, written out (not asked of releasability.py).
+AUDIENCE_SEES = {
+    Audience.ALL: frozenset({Marking.ALL}),
+    Audience.US: US,
+    Audience.KR: KR,
+    Audience.US_KR: frozenset({Marking.ALL, Marking.US_KR}),
+}
+
+
+def endpoint_sees(owner: str, audience: str) -> frozenset:
+    return AUDIENCE_SEES[audience] & SEES[owner]
+
+
+def _webhook_endpoints(users, *, now, url: str = "http://127.0.0.1:9/hook") -> list:
+    """Endpoints of every audience subscribed to every event, made before the items so that
+    each item's timeline leaves deliveries (pending: nothing is sent in the leak matrix)."""
+    return [
+        WebhookEndpoint.objects.create(
+            owner=users[owner],
+            url=f"{url}/{owner}/{audience}",
+            secret="whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+            events=list(EventType.values),
+            audience=audience,
+            created_at=now,
+        )
+        for owner, audience in ENDPOINTS
+    ]
+
+
+def _api_tokens(users, *, now) -> None:
+    for user in users.values():
+        api_tokens.create_token(
+            user=user, name="leak", scope="write", days=30, now=now, second_factor_missing=False
+        )
+
+
 @pytest.fixture
 def leak_world(item_factory, source, theme, us_org, kr_org, now) -> LeakWorld:
     users = _make_people(kr_org=kr_org, now=now)
@@ -243,6 +295,8 @@ def leak_world(item_factory, source, theme, us_org, kr_org, now) -> LeakWorld:
     us_org.coordinator, kr_org.coordinator = users["us-coord"], users["kr-coord"]
     us_org.save()
     kr_org.save()
+    endpoints = _webhook_endpoints(users, now=now)
+    _api_tokens(users, now=now)
     items = {
         m: _make_item(item_factory, marking=m, users=users, orgs=orgs, now=now) for m in MARKERS
     }
@@ -255,6 +309,7 @@ def leak_world(item_factory, source, theme, us_org, kr_org, now) -> LeakWorld:
     )
     world = LeakWorld(now, users, items, digests, source, theme, list(orgs.values()), device)
     world.meetings, world.snapshots = held_and_coming, frozen
+    world.endpoints = endpoints
     return world
 
 
@@ -304,6 +359,11 @@ def objects_for(world: LeakWorld, name: str) -> Objects:
         return list(model.objects.values_list("pk", flat=True)[:3]) or [0]
 
     profile = getattr(world.users.get(name), "profile", None)
+    own_tokens = ApiToken.objects.filter(user__username=name).values_list("pk", flat=True)
+    other_tokens = ApiToken.objects.exclude(user__username=name).values_list("pk", flat=True)
+    deliveries = [
+        WebhookDelivery.objects.filter(event__item=item).order_by("pk").first() for item in items
+    ]
     return Objects(
         item_keys=[item.key for item in items] + ["no-such-item"],
         pks={
@@ -320,6 +380,8 @@ def objects_for(world: LeakWorld, name: str) -> Objects:
             AccessFailureLog: pks(AccessFailureLog),
             Forum: pks(Forum),
             Meeting: [m.pk for m in world.meetings],
+            WebhookEndpoint: [endpoint.pk for endpoint in world.endpoints],
+            WebhookDelivery: [d.pk for d in deliveries if d is not None],
         },
         versions={ActionItem: versions + crossed, Source: _versions(Source)},
         link_tokens=_tokens(world, name),
@@ -327,6 +389,9 @@ def objects_for(world: LeakWorld, name: str) -> Objects:
         content_types=[(item_type.pk, item.pk) for item in items],
         meeting_pks=[m.pk for m in world.meetings] + [999999],
         snapshot_numbers=[s.number for s in world.snapshots] + [999999],
+        report_keys=[world.source.key, "no-such-report"],
+        organization_keys=[org.key for org in world.orgs] + ["no-such-org"],
+        token_ids=[*own_tokens[:1], *other_tokens[:1]],
     )
 
 

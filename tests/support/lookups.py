@@ -20,7 +20,14 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Max, Model, QuerySet
 
 from tests.support.leaks import SEES, LeakWorld
-from tracker.models import ActionItem, ReminderItem, StatusUpdate, UsedLink
+from tracker.models import (
+    ActionItem,
+    ReminderItem,
+    StatusUpdate,
+    UsedLink,
+    WebhookDelivery,
+    WebhookEvent,
+)
 
 OPERATORS = ("exact", "in", "gt")
 # A form's token is masked afresh on every page: not a difference a user learns anything from.
@@ -33,8 +40,10 @@ def item_rows(model: type[Model], hidden: list[ActionItem]) -> QuerySet | None:
     """Rows of `model` that belong to the `hidden` items; None for a model that holds no item."""
     if model is ActionItem:
         return ActionItem.objects.filter(pk__in=[item.pk for item in hidden])
-    if model in (StatusUpdate, ReminderItem, UsedLink):
+    if model in (StatusUpdate, ReminderItem, UsedLink, WebhookEvent):
         return model.objects.filter(item__in=hidden)
+    if model is WebhookDelivery:
+        return model.objects.filter(event__item__in=hidden)
     if model is LogEntry:
         item_type = ContentType.objects.get_for_model(ActionItem)
         ids = [str(item.pk) for item in hidden]

@@ -11,6 +11,7 @@ filters.py               list filters
 reminders.py             the reminder log
 reference.py             reports, themes, organizations, users
 meetings.py              forums, meetings and their agendas
+webhooks.py              webhook endpoints and the delivery log, with replay
 """
 
-from . import items, meetings, reference, reminders  # noqa: F401  (registers the model admins)
+from . import items, meetings, reference, reminders, webhooks  # noqa: F401  (registers the model admins)

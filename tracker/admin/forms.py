@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tracker import item_keys, workflow
 from tracker.models import ActionItem, Marking, Status
-from tracker.releasability import may_see_marking
+from tracker.releasability import clearance_problem, may_see_marking
 
 from .guards import KeysOnlyAutocompleteSelect
 
@@ -165,7 +165,7 @@ class AdminActionItemForm(forms.ModelForm):
             self.add_error(None, _("This item was deleted after you opened it."))
 
     def _check_co_owners(self) -> None:
-        if message := workflow.clearance_problem(
+        if message := clearance_problem(
             users=self.cleaned_data.get("co_owners") or [], item=self.instance
         ):
             self.add_error("co_owners", message)

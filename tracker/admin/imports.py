@@ -24,10 +24,16 @@ from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 from import_export.forms import ImportForm
 
-from tracker import changes, item_keys, workflow
+from tracker import changes, item_keys, new_items, workflow
 from tracker.exports import COLUMNS, restore_cell, safe_cell
 from tracker.models import ActionItem, Marking, Organization, Priority, Source, Theme, UpdateKind
-from tracker.releasability import can_see, may_see_marking, visible_filter, visible_items
+from tracker.releasability import (
+    can_see,
+    clearance_problem,
+    may_see_marking,
+    visible_filter,
+    visible_items,
+)
 
 from .forms import ITEM_FIELDS, marking_error
 
@@ -310,7 +316,7 @@ class ActionItemResource(resources.ModelResource):
             return errors
         if instance.pk and instance.owner_id != _saved_owner_id(instance):
             errors["owner"] = _("Change the owner with the “Reassign owner” action.")
-        if message := workflow.clearance_problem(users=co_owners, item=instance):
+        if message := clearance_problem(users=co_owners, item=instance):
             errors["co_owners"] = message
         try:
             workflow.check_edit(item=instance, expected_version=_row_version(row))
@@ -319,8 +325,7 @@ class ActionItemResource(resources.ModelResource):
         return errors
 
     def save_instance(self, instance, is_create, row, **kwargs):
-        if is_create:
-            workflow.start_follow_up(item=instance, now=timezone.now())
+        if is_create:  # through do_instance_save, below
             return super().save_instance(instance, is_create, row, **kwargs)
         m2m = {}
         for name in changes.MANY_TO_MANY:
@@ -338,6 +343,13 @@ class ActionItemResource(resources.ModelResource):
         except workflow.WorkflowError as error:
             raise ValidationError(str(error)) from error
         return None
+
+    def do_instance_save(self, instance, is_create):
+        """A new item is made by new_items (its first follow-up, its `item.created` event)."""
+        if is_create:
+            new_items.create_item(item=instance, by=self.user, now=timezone.now())
+        else:
+            super().do_instance_save(instance, is_create)
 
 
 class SizedImportForm(ImportForm):

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export.admin import ExportActionMixin, ImportMixin
 
-from tracker import changes, workflow
+from tracker import changes, new_items, workflow
 from tracker.models import ActionItem
 from tracker.releasability import visible_filter
 
@@ -220,8 +220,7 @@ class ActionItemAdmin(
 
     def save_model(self, request, obj, form, change):
         if not change:
-            workflow.start_follow_up(item=obj, now=timezone.now())
-            super().save_model(request, obj, form, change)
+            new_items.create_item(item=obj, by=request.user, now=timezone.now())
             return
         obj._history_user = request.user
         data = form.cleaned_data

@@ -7,6 +7,8 @@ constraints here; how rows change lives in the rule modules (workflow, reminders
     reminders.py  reminder digests, used links, sweep runs
     meetings.py   forums, their meetings, agendas and outcomes
     snapshots.py  frozen, citable status reports
+    tokens.py     personal access tokens for the API
+    webhooks.py   webhook endpoints, events and deliveries
 """
 
 from .choices import (
@@ -63,6 +65,18 @@ from .reminders import (
     UsedLink,
 )
 from .snapshots import ScopeKind, Snapshot, SnapshotReport
+from .tokens import (
+    ApiToken,
+    TokenScope,
+)
+from .webhooks import (
+    Audience,
+    DeliveryState,
+    EventType,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+)
 
 __all__ = [
     "PersonalSnooze",
@@ -111,4 +125,12 @@ __all__ = [
     "ScopeKind",
     "Snapshot",
     "SnapshotReport",
+    "TokenScope",
+    "ApiToken",
+    "Audience",
+    "DeliveryState",
+    "EventType",
+    "WebhookEndpoint",
+    "WebhookEvent",
+    "WebhookDelivery",
 ]

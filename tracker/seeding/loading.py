@@ -19,7 +19,7 @@ from tracker.models import (
     Theme,
     UpdateKind,
 )
-from tracker.workflow import start_follow_up
+from tracker.new_items import create_item
 
 from .checks import (
     SeedFile,
@@ -58,13 +58,14 @@ class LoadResult:
         return "; ".join(parts)
 
 
-def _upsert(model, lookup: dict, values: dict, result: LoadResult, label: str):
-    """Create or update one row; save (and so write history) only when something differs."""
+def _upsert(model, lookup: dict, values: dict, result: LoadResult, label: str, create=None):
+    """Create or update one row; save (and so write history) only when something differs.
+    `create`, when given, saves a new row (new_items.create_item for items)."""
     obj = model.objects.filter(**lookup).first()
     if obj is None:
         obj = model(**lookup, **values)
         obj._change_reason = "load_seed"
-        obj.save()
+        (create or model.save)(obj)
         result.count("created", label)
         return obj, True
     changed = [name for name, value in values.items() if getattr(obj, name) != value]
@@ -161,10 +162,14 @@ def _load_item(item: dict, values: dict, partners: list, result: LoadResult, now
     bumps its version, so a form opened before the reload cannot overwrite them)."""
     existing = ActionItem.objects.filter(key=item["key"]).first()
     before = changes.snapshot(existing) if existing else None
-    obj, created = _upsert(ActionItem, {"key": item["key"]}, values, result, "items")
-    if created:
-        start_follow_up(item=obj, now=now)
-        obj.save(update_fields=["next_follow_up_at"])
+    obj, created = _upsert(
+        ActionItem,
+        {"key": item["key"]},
+        values,
+        result,
+        "items",
+        create=lambda new: create_item(item=new, by=None, now=now),
+    )
     if set(obj.partner_organizations.values_list("pk", flat=True)) != {o.pk for o in partners}:
         obj.partner_organizations.set(partners)
         if not created:

@@ -25,8 +25,11 @@ from .snapshots import (
     snapshot_pdf,
     snapshot_xlsx,
 )
+from .tokens import api_token_revoke, api_tokens_page
 
 __all__ = [
+    "api_token_revoke",
+    "api_tokens_page",
     "calendar_feed",
     "calendar_page",
     "calendar_reset",
