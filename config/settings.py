@@ -143,8 +143,18 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns on every request when it is missing
+# Uploaded evidence goes through Django's storage API: files under var/media by default; in
+# production any storage backend (e.g. django-storages' S3Storage: FILE_STORAGE_BACKEND and
+# FILE_STORAGE_OPTIONS as JSON, docs/collaboration.md). Never served as static files: only the
+# evidence view, which checks releasability, reads them.
+MEDIA_ROOT = VAR_DIR / "media"
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {
+        "BACKEND": env.str(
+            "FILE_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage"
+        ),
+        "OPTIONS": env.json("FILE_STORAGE_OPTIONS", default={}),
+    },
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG
@@ -327,6 +337,19 @@ if WEBHOOK_BATCH_SECONDS + WEBHOOK_TIMEOUT_SECONDS * 2 + 5 > CELERY_TASK_SOFT_TI
     )
 if WEBHOOK_PENDING_TIMEOUT_MINUTES * 60 <= CELERY_TASK_TIME_LIMIT:
     raise ImproperlyConfigured("WEBHOOK_PENDING_TIMEOUT_MINUTES must exceed the task time limit.")
+
+# --- Working together on an item -----------------------------------------------------------------
+# Largest evidence file accepted, in bytes (20 MiB); a bigger one is refused, nothing stored.
+EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=20 * 1024 * 1024)
+# Uploads above this size are spooled to a temporary file rather than held in memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# A comment can be edited by its author this many minutes after it was posted.
+COMMENT_EDIT_MINUTES = env.int("COMMENT_EDIT_MINUTES", default=15)
+# On: a claim of implementation is accepted only by a coordinator of the other country than the
+# claimant's (returning it with a note stays open to any coordinator but the claimant).
+REVIEW_REQUIRE_OTHER_COUNTRY = env.bool("REVIEW_REQUIRE_OTHER_COUNTRY", default=False)
+# A digest tells of mentions and of changes on followed items made at most this many days ago.
+DIGEST_NEWS_DAYS = env.int("DIGEST_NEWS_DAYS", default=14)
 
 # --- Security -------------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

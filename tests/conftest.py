@@ -49,6 +49,12 @@ def _site_language():
 
 
 @pytest.fixture(autouse=True)
+def _own_media_root(settings, tmp_path):
+    # Evidence files go to Django's default storage: each test gets its own, empty folder.
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     # The cache outlives a test's database transaction (files, or Redis): start each test empty.
     from django.core.cache import cache

@@ -233,7 +233,7 @@ def test_a_digest_that_cannot_be_built_is_retried_and_the_batch_goes_on(sink, ro
     broken = rows[2]
     real = emails.build_digest
 
-    def build(*, reminder, entries, now):
+    def build(*, reminder, entries, now, **more):
         if reminder.pk == broken.pk:
             raise ValueError("a template bug")
         return real(reminder=reminder, entries=entries, now=now)
@@ -325,7 +325,7 @@ def test_deliver_rebuilds_from_current_data(item_factory, owner, user_factory):
     item_factory("still-open", owner=owner, due_date=day(-1))
     row = claim_one()
     workflow.change_status(
-        item=closed, to=Status.IMPLEMENTED, by=None, note="done", now=NY_MON_MORNING
+        item=closed, to=Status.SUPERSEDED, by=None, note="done", now=NY_MON_MORNING
     )
     hidden.marking = Marking.US_ONLY
     hidden.save()
@@ -411,7 +411,7 @@ def test_a_retry_hours_later_still_leaves_out_what_was_snoozed_or_closed(item_fa
     Reminder.objects.update(send_before=None)  # a retry sent by hand, after the window
     later = NY_MON_MORNING + dt.timedelta(hours=5)
     workflow.snooze(item=snoozed, by=owner, days=7, now=later)
-    workflow.change_status(item=closed, to=Status.IMPLEMENTED, by=None, note="done", now=later)
+    workflow.change_status(item=closed, to=Status.SUPERSEDED, by=None, note="done", now=later)
     assert deliver(row.pk, later).state == "skipped" and mail.outbox == []
     row.refresh_from_db()
     assert row.state == "skipped" and "snoozed" in row.last_error

@@ -48,6 +48,14 @@ def test_the_demo_has_a_history_and_work_due_today(demo):
     assert recipients, "someone should be due for a digest in their morning"
 
 
+def test_the_demo_has_an_accepted_claim_and_one_waiting_for_review(demo):
+    for accepted in ActionItem.objects.filter(status="implemented"):
+        kinds = list(accepted.updates.order_by("created_at").values_list("kind", flat=True))
+        assert kinds[-2:] == ["claim", "claim_accepted"] and accepted.evidence.exists()
+    waiting = ActionItem.objects.get(status="implementation_claimed")
+    assert waiting.evidence.get().url.startswith("https://")
+
+
 def test_a_second_setup_changes_nothing(demo):
     before = (StatusUpdate.objects.count(), ActionItem.history.count())
     setup_demo(now=NOW + dt.timedelta(days=1))

@@ -157,7 +157,7 @@ def test_a_link_of_someone_no_longer_an_owner_changes_nothing(client, owner, ite
 
 
 def test_a_link_on_a_closed_item_explains_and_stays_unused(client, owner, item):
-    workflow.change_status(item=item, to="implemented", by=owner, note="done", now=timezone.now())
+    workflow.change_status(item=item, to="superseded", by=owner, note="done", now=timezone.now())
     before = snapshot(item)
     response = client.post(url_for(owner, item, links.SNOOZE))
     assert response.status_code == 409 and b"closed" in response.content

@@ -31,7 +31,7 @@ def test_a_closing_counts_in_its_month_in_the_viewers_time_zone(item_factory, no
     # 2026-10-31 20:00 UTC is already November 1st in Seoul.
     workflow.change_status(
         item=item,
-        to=Status.IMPLEMENTED,
+        to=Status.SUPERSEDED,
         by=None,
         note="done",
         now=dt.datetime(2026, 10, 31, 20, 0, tzinfo=dt.UTC),
@@ -52,7 +52,7 @@ def test_closed_per_month_covers_twelve_months_and_ignores_reopenings(item_facto
     workflow.change_status(item=item, to=Status.IN_PROGRESS, by=None, note="back", now=later)
     old = now - dt.timedelta(days=400)
     other = item_factory()
-    workflow.change_status(item=other, to=Status.IMPLEMENTED, by=None, note="x", now=old)
+    workflow.change_status(item=other, to=Status.SUPERSEDED, by=None, note="x", now=old)
     series = selectors.closed_per_month(ActionItem.objects.all(), now=now)
     assert len(series) == 12
     assert series[0][0] == dt.date(2025, 12, 1) and series[-1] == (dt.date(2026, 11, 1), 1)

@@ -19,6 +19,7 @@ STATUS_COLORS: dict[str, str] = {
     Status.NOT_STARTED: "#6b7280",
     Status.IN_PROGRESS: "#1d5fa8",
     Status.BLOCKED: "#b3261e",
+    Status.IMPLEMENTATION_CLAIMED: "#8a5a00",
     Status.IMPLEMENTED: "#2e7d32",
     Status.CLOSED_NOT_IMPLEMENTED: "#6d4c41",
     Status.SUPERSEDED: "#6a4c93",

@@ -25,12 +25,13 @@ from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
-from . import emails
-from .models import ActionItem, Reminder, ReminderItem, ReminderState
+from . import emails, notifications
+from .models import ActionItem, Reminder, ReminderItem, ReminderNews, ReminderState
 from .reminders import policy
 from .reminders.agenda import attach_needs, meetings_in_window
 from .reminders.calendar import recipient_zone
 from .reminders.holdings import holdings_of, last_reminded, load_items, personal_snoozes
+from .reminders.news import news_at_send
 
 logger = logging.getLogger(__name__)
 
@@ -150,69 +151,92 @@ class Contents:
 
     entries: list = field(default_factory=list)
     dropped: list[int] = field(default_factory=list)
+    news: list = field(default_factory=list)
+    dropped_news: list[int] = field(default_factory=list)
 
 
 def current_contents(reminders: list[Reminder], now: dt.datetime) -> dict[int, Contents]:
-    """Each row's contents as the sweep's own policy decides them now (policy.kind_at_send).
+    """Each row's contents as the sweep's own policy decides them now (policy.kind_at_send,
+    news.news_at_send).
 
-    Seven queries for any number of rows (nine when some meeting's requests may be due): what
-    each row claimed, the items, the coming meetings (and their agendas), their co-owners, the
-    coordinators, when each recipient was last reminded of each (by other digests than these),
-    and the snoozes they set for themselves.
+    A dozen queries for any number of rows (two more when some meeting's requests may be due):
+    what each row claimed, the items, the coming meetings and their agendas, their co-owners,
+    the coordinators, the claimants, when each recipient was last reminded of each (by other
+    digests than these; claims apart), the snoozes they set for themselves, and the news rows
+    with what still holds them (following, mentions).
     """
     claimed: dict[int, list[tuple[int, str]]] = defaultdict(list)
     rows = ReminderItem.objects.filter(reminder__in=reminders).order_by("pk")
     for reminder_id, item_id, kind in rows.values_list("reminder_id", "item_id", "kind"):
         claimed[reminder_id].append((item_id, kind))
     items = ActionItem.objects.filter(pk__in={i for pairs in claimed.values() for i, _k in pairs})
+    mine = tuple(r.pk for r in reminders)
+    facts = _Facts(
+        held=holdings_of(items, _with_needs(items, now)),
+        last=last_reminded(items, leaving_out=mine),
+        reviewed=last_reminded(items, leaving_out=mine, kinds=policy.REVIEW_KINDS),
+        snoozed=personal_snoozes(items, now=now),
+    )
+    news = news_at_send(reminders)
+    contents = {}
+    for reminder in reminders:
+        digest = _entries_now(reminder, claimed[reminder.pk], facts, now)
+        digest.news, digest.dropped_news = news.get(reminder.pk, ([], []))
+        contents[reminder.pk] = digest
+    return contents
+
+
+def _with_needs(items, now) -> dict[int, ActionItem]:
+    """`items` loaded for the policy, each with the coming meetings it is on the agenda of."""
     loaded = load_items(items)
     attach_needs(items, loaded, meetings_in_window(now))
-    held = holdings_of(items, loaded)
-    last = last_reminded(items, leaving_out=tuple(r.pk for r in reminders))
-    snoozed = personal_snoozes(items, now=now)
-    return {
-        reminder.pk: _decide(
-            reminder,
-            claimed[reminder.pk],
-            {h.item.pk: h for h in held.get(reminder.recipient_id, ())},
-            last.get(reminder.recipient_id, {}),
-            snoozed.get(reminder.recipient_id, frozenset()),
-            now,
-        )
-        for reminder in reminders
-    }
+    return loaded
 
 
-def _decide(reminder, claimed, holding, last, snoozed, now) -> Contents:
-    """One row's contents: each claimed (item, kind) kept, with its kind now, or dropped."""
-    user, digest = reminder.recipient, Contents()
+@dataclass(frozen=True)
+class _Facts:
+    held: dict
+    last: dict
+    reviewed: dict
+    snoozed: dict
+
+
+def _entries_now(reminder: Reminder, claimed: list, facts: _Facts, now) -> Contents:
+    """What of the items `reminder` claimed it still holds, worst first."""
+    user = reminder.recipient
+    holding = {h.item.pk: h for h in facts.held.get(user.pk, ())}
+    digest = Contents()
     for item_id, claimed_kind in claimed:
+        held = holding.get(item_id)
+        days = facts.reviewed if held and held.role == policy.REVIEWER else facts.last
         kind = policy.kind_at_send(
             recipient=user,
-            holding=holding.get(item_id),
+            holding=held,
             claimed_kind=claimed_kind,
             today=reminder.local_date,
             zone=recipient_zone(user),
-            last=last.get(item_id),
+            last=days.get(user.pk, {}).get(item_id),
             now=now,
             by_hand=reminder.send_before is None,
-            snoozed_by_them=item_id in snoozed,
+            snoozed_by_them=item_id in facts.snoozed.get(user.pk, ()),
         )
         if kind:
-            digest.entries.append((holding[item_id].item, kind))
+            digest.entries.append((held.item, kind))
         else:
             digest.dropped.append(item_id)
     digest.entries = policy.worst_first(digest.entries)
     return digest
 
 
-def _cannot_send(reminder: Reminder, entries: list) -> str | None:
+def _cannot_send(reminder: Reminder, contents: Contents) -> str | None:
     user = reminder.recipient
     if not user.is_active:
         return _("The recipient's account is inactive.")
     if not user.email:
         return _("The recipient has no email address.")
-    if not entries:
+    if notifications.digests_paused(user, day=reminder.local_date):
+        return _("The recipient paused their digests.")
+    if not (contents.entries or contents.news):
         return _("Nothing left to send: the items were closed, snoozed, reassigned or hidden.")
     return None
 
@@ -220,15 +244,17 @@ def _cannot_send(reminder: Reminder, entries: list) -> str | None:
 # --- Marking and giving back ----------------------------------------------------------------------
 
 
-def _mark_sent(reminder: Reminder, dropped: list[int], sent_at: dt.datetime) -> None:
+def _mark_sent(reminder: Reminder, contents: Contents, sent_at: dt.datetime) -> None:
     """Right after the backend accepted the message: one guarded UPDATE marks the row sent (and
-    commits: the next message goes out only after it). Then its log drops the items that left
-    the digest since the claim, so it shows what the message carried."""
+    commits: the next message goes out only after it). Then its log drops the items and news
+    that left the digest since the claim, so it shows what the message carried."""
     Reminder.objects.filter(pk=reminder.pk, state=ReminderState.PENDING).update(
         state=ReminderState.SENT, sent_at=sent_at, claimed_at=None
     )
-    if dropped:
-        reminder.entries.filter(item_id__in=dropped).delete()
+    if contents.dropped:
+        reminder.entries.filter(item_id__in=contents.dropped).delete()
+    if contents.dropped_news:
+        ReminderNews.objects.filter(pk__in=contents.dropped_news).delete()
 
 
 def _after_failure(reminder: Reminder, exc: BaseException, now: dt.datetime) -> Outcome:
@@ -269,11 +295,13 @@ def _release(rows: list[Reminder], now: dt.datetime, delay: float, detail: str) 
 def _send_one(reminder, contents: Contents, connection, now, started) -> tuple[Outcome, bool]:
     """Build, send and mark one digest: its outcome, and whether the connection is lost."""
     entries = contents.entries
-    reason = _cannot_send(reminder, entries)
+    reason = _cannot_send(reminder, contents)
     if reason:
         return _finish(reminder, ReminderState.SKIPPED, reason), False
     try:
-        message = emails.build_digest(reminder=reminder, entries=entries, now=now)
+        message = emails.build_digest(
+            reminder=reminder, entries=entries, now=now, news=contents.news
+        )
     except Exception as exc:  # our own bug: the connection is fine
         logger.exception("Reminder %s could not be built", reminder.pk)
         return _after_failure(reminder, exc, now), False
@@ -283,8 +311,9 @@ def _send_one(reminder, contents: Contents, connection, now, started) -> tuple[O
     except Exception as exc:  # classified: SMTP answers, timeouts, refusals, lost connections
         logger.warning("Reminder %s attempt %s failed: %r", reminder.pk, reminder.attempts, exc)
         return _after_failure(reminder, exc, now), emails.connection_lost(exc)
-    _mark_sent(reminder, contents.dropped, now + dt.timedelta(seconds=time.monotonic() - started))
-    return Outcome(state=ReminderState.SENT, detail=reminder.message_id, items=len(entries)), False
+    _mark_sent(reminder, contents, now + dt.timedelta(seconds=time.monotonic() - started))
+    told = len(entries) + len(contents.news)
+    return Outcome(state=ReminderState.SENT, detail=reminder.message_id, items=told), False
 
 
 def _send_all(taken, contents, now, started) -> dict[int, Outcome]:

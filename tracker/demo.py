@@ -9,9 +9,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from . import roles, workflow
+from . import review, roles, workflow
 from .demo_meetings import assigned_at, backdate_loading, setup_meetings
 from .models import ActionItem, Country, Organization, Profile, Status
+from .releasability import can_see
 
 
 @dataclass(frozen=True)
@@ -195,18 +196,51 @@ DEMO_STORIES: list[list[tuple[int, str | None, str, str]]] = [
 HISTORY_DAYS = 1 + max(days for story in DEMO_STORIES for days, *_rest in story)
 
 
-def _tell_story(item: ActionItem, owner, story, now: dt.datetime) -> None:
+# The evidence a demo claim of implementation cites (a link: the demo stores no files).
+DEMO_EVIDENCE = ("https://www.csis.org/analysis", "Signed record of the committee meeting")
+
+
+def _reviewer(item: ActionItem, owner, users: dict):
+    """Who accepts a demo claim: the other country's coordinator when they may see the item,
+    else the owner's own country's."""
+    korean = getattr(getattr(owner, "profile", None), "country", "") == Country.KR
+    names = ("coordinator", "rok-coordinator") if korean else ("rok-coordinator", "coordinator")
+    return next((users[n] for n in names if can_see(users[n], item)), None)
+
+
+def _tell_story(item: ActionItem, owner, story, now: dt.datetime, reviewer=None) -> None:
+    """Each step through workflow.py; "implemented" as a claim with evidence the other
+    country's coordinator (`reviewer`) accepts a day later (review.py)."""
     korean = getattr(getattr(owner, "profile", None), "language", "en") == "ko"
     for days_ago, status, note_en, note_ko in story:
         when = now - dt.timedelta(days=days_ago)
         note = note_ko if korean else note_en
         if status is None:
             workflow.post_update(item=item, by=owner, note=note, now=when)
+        elif status == Status.IMPLEMENTED:
+            claimed = when - dt.timedelta(days=1)
+            review.claim(item=item, by=owner, note=note, now=claimed, link=DEMO_EVIDENCE)
+            review.accept(item=item, by=reviewer, now=when)
         else:
             workflow.change_status(item=item, to=status, by=owner, note=note, now=when)
 
 
-@transaction.atomic
+def _work_due_now(newly_owned: list[int], now: dt.datetime) -> None:
+    """The first open items get due dates near today and a follow-up due now; the next one is
+    claimed implemented (with a link of evidence), waiting for a coordinator's review."""
+    open_new = list(ActionItem.objects.open().filter(pk__in=newly_owned).order_by("key"))
+    shifts = [-12, -3, 2, 6, 20]
+    for shift, item in zip(shifts, open_new, strict=False):
+        item.due_date = max(now.date() + dt.timedelta(days=shift), item.source_date)
+        item.next_follow_up_at = now - dt.timedelta(hours=1)
+        item._change_reason = "demo setup"
+        item.save()
+    for item in open_new[len(shifts) : len(shifts) + 1]:
+        note = "Signed and filed; the record is linked."
+        when = now - dt.timedelta(days=2)
+        review.claim(item=item, by=item.owner, note=note, now=when, link=DEMO_EVIDENCE)
+
+
 def _date_the_loading(item_ids: list[int], now: dt.datetime) -> None:
     """The report was loaded before the owners were assigned and before any timeline entry:
     its items' creation and their field history say so."""
@@ -216,14 +250,15 @@ def _date_the_loading(item_ids: list[int], now: dt.datetime) -> None:
     ActionItem.history.filter(id__in=item_ids, history_type="+").update(history_date=created)
 
 
+@transaction.atomic
 def setup_demo(*, now: dt.datetime) -> list[tuple[DemoUser, bool]]:
     """Create the demo accounts and, on first setup, assign owners, a history and near dates.
 
     Items without an owner get one (and a short history told through workflow.py); the first
     open ones get due dates relative to today (two overdue, three due within weeks) and a
-    follow-up already due, so reminders and dashboards have work on the day the demo runs.
-    The DTICC and TCSC get a held and a coming meeting, and a report is frozen at the DTICC's
-    (demo_meetings.py).
+    follow-up already due, and one is claimed implemented, so reminders, reviews and dashboards
+    have work on the day the demo runs. The DTICC and TCSC get a held and a coming meeting, and
+    a report is frozen at the DTICC's (demo_meetings.py).
     """
     made = [(spec, _ensure_user(spec)) for spec in DEMO_USERS]
     users = {spec.username: user for spec, (user, _created) in made}
@@ -236,19 +271,16 @@ def setup_demo(*, now: dt.datetime) -> list[tuple[DemoUser, bool]]:
         item._history_date = assigned_at(now)
         item.save()
         item.co_owners.set(co_owners)
-        _tell_story(item, owner, DEMO_STORIES[index % len(DEMO_STORIES)], now)
+        _tell_story(
+            item, owner, DEMO_STORIES[index % len(DEMO_STORIES)], now, _reviewer(item, owner, users)
+        )
         newly_owned.append(item.pk)
     _date_the_loading(newly_owned, now)
     setup_meetings(now=now)  # before the due dates move: a comparison with now shows the moves
     for born in ActionItem.history.filter(origin_meeting__isnull=False, history_type="+"):
         # An item an outcome made was created at the meeting, as its history says.
         ActionItem.objects.filter(pk=born.id).update(created_at=born.history_date)
-    open_new = ActionItem.objects.open().filter(pk__in=newly_owned).order_by("key")
-    for shift, item in zip([-12, -3, 2, 6, 20], open_new, strict=False):
-        item.due_date = max(now.date() + dt.timedelta(days=shift), item.source_date)
-        item.next_follow_up_at = now - dt.timedelta(hours=1)
-        item._change_reason = "demo setup"
-        item.save()
+    _work_due_now(newly_owned, now)
     for org_key, username in (("dod", "coordinator"), ("dapa", "rok-coordinator")):
         Organization.objects.filter(key=org_key, coordinator__isnull=True).update(
             coordinator=users[username]

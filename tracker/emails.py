@@ -21,6 +21,8 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from . import notifications
+from .digest_news import news_sections
 from .links import ON_TRACK, SNOOZE, DigestLinks
 from .models import OPEN_STATUSES, ActionItem, Reminder, ReminderKind, Status
 from .reminders.calendar import recipient_language, recipient_zone
@@ -34,7 +36,15 @@ SECTION_TITLES = {
     ReminderKind.FOLLOW_UP: _("Follow-up due"),
     ReminderKind.ESCALATION: _("Escalation: overdue items of your organization"),
     ReminderKind.MEETING: _("Update before a meeting"),
+    ReminderKind.REVIEW: _("Claims awaiting your review"),
 }
+# The sections whose items their owner acts on from the digest (snooze, still on track).
+OWNER_KINDS = (
+    ReminderKind.MEETING,
+    ReminderKind.OVERDUE,
+    ReminderKind.DUE_SOON,
+    ReminderKind.FOLLOW_UP,
+)
 
 
 @dataclass(frozen=True)
@@ -51,16 +61,14 @@ class Entry:
     snooze_url: str = ""
 
 
-def _entry(item: ActionItem, kind: str, links: DigestLinks) -> Entry:
+def _entry(item: ActionItem, kind: str, links: DigestLinks, today: dt.date | None) -> Entry:
     updated = item.last_update_at
     actions = {}
-    if kind != ReminderKind.ESCALATION:  # coordinators act on the item page
+    if kind in OWNER_KINDS:  # coordinators act on the item page
         actions["snooze_url"] = links.action(item_id=item.pk, action=SNOOZE)
     # An overdue or blocked item is not simply "on track": that takes a note, on the item page.
-    if (
-        kind not in (ReminderKind.ESCALATION, ReminderKind.OVERDUE)
-        and item.status != Status.BLOCKED
-    ):
+    overdue = kind == ReminderKind.OVERDUE or (today is not None and item.is_overdue(today))
+    if kind in OWNER_KINDS and not overdue and item.status != Status.BLOCKED:
         actions["on_track_url"] = links.action(item_id=item.pk, action=ON_TRACK)
     return Entry(
         item=item,
@@ -88,6 +96,8 @@ def _list_query(kind: str, username: str) -> dict:
     """The items list filtered to what a section stands for, for its "and N more" link."""
     if kind == ReminderKind.ESCALATION:
         return {"overdue": "on", "sort": "due"}
+    if kind == ReminderKind.REVIEW:
+        return {"status": Status.IMPLEMENTATION_CLAIMED, "sort": "-updated"}
     query = {"owner": username, "status": list(OPEN_STATUSES), "sort": "due"}
     if kind == ReminderKind.OVERDUE:
         query["overdue"] = "on"
@@ -149,7 +159,7 @@ def sections(
         if len(section.entries) >= SECTION_LIMIT:
             section.more += 1
             continue
-        section.entries.append(_entry(item, kind, links))
+        section.entries.append(_entry(item, kind, links, today))
     shown = _in_order(built)
     for section in shown:
         if section.more and not section.more_url:
@@ -158,18 +168,25 @@ def sections(
 
 
 def build_digest(
-    *, reminder: Reminder, entries: list[tuple[ActionItem, str]], now: dt.datetime
+    *,
+    reminder: Reminder,
+    entries: list[tuple[ActionItem, str]],
+    now: dt.datetime,
+    news: list | None = None,
 ) -> EmailMultiAlternatives:
-    """The digest email for `reminder` holding `entries`, in its recipient's language and zone."""
+    """The digest email for `reminder` holding `entries` and `news` (reminders/news.py), in its
+    recipient's language and zone, with a List-Unsubscribe address that pauses their digests
+    in one click (RFC 8058) and a link to their notification settings."""
     user = reminder.recipient
     language = recipient_language(user)
+    unsubscribe = notifications.unsubscribe_url(user_id=user.pk)
     with translation.override(language), timezone.override(recipient_zone(user)):
         context = {
             "name": user.get_full_name() or user.get_username(),
             "count": len(entries),
             "sections": sections(user=user, entries=entries, now=now, today=reminder.local_date),
-            "link_days": settings.REMINDER_LINK_MAX_AGE_DAYS,
-            "site_url": settings.SITE_URL,
+            "news_sections": news_sections(news=news or []),
+            **_footer(unsubscribe),
             "language": language,
         }
         subject = render_to_string("tracker/email/digest_subject.txt", context)
@@ -183,10 +200,21 @@ def build_digest(
             "Message-ID": reminder.message_id,
             "X-Tracker-Reminder": str(reminder.pk),
             "Auto-Submitted": "auto-generated",  # RFC 3834: no vacation auto-replies
+            "List-Unsubscribe": f"<{unsubscribe}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",  # RFC 8058
         },
     )
     message.attach_alternative(html, "text/html")
     return message
+
+
+def _footer(unsubscribe_url: str) -> dict:
+    return {
+        "link_days": settings.REMINDER_LINK_MAX_AGE_DAYS,
+        "site_url": settings.SITE_URL,
+        "settings_url": notifications.settings_url(),
+        "unsubscribe_url": unsubscribe_url,
+    }
 
 
 @dataclass(frozen=True)

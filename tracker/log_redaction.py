@@ -1,7 +1,8 @@
 """Log filters: the secret parts of URLs never reach a log.
 
-A signed reminder link (/r/<token>/), a calendar feed (/calendar/<token>.ics) and a two-factor
-enrolment link (/admin/two-factor/enrol/<token>/) carry their credential in the path, and Django
+A signed reminder link (/r/<token>/), a digest's unsubscribe address (/u/<token>/), a calendar
+feed (/calendar/<token>.ics) and a two-factor enrolment link (/admin/two-factor/enrol/<token>/)
+carry their credential in the path, and Django
 logs the path of every 4xx answer (django.request, django.security.csrf), as gunicorn's access
 log does for every request. `RedactSecrets` replaces the token with "[redacted]" in the message
 and its arguments. No Django import: gunicorn's config loads this module before Django is set up.
@@ -14,12 +15,14 @@ import re
 
 REDACTED = "[redacted]"
 _LINK = re.compile(r"/r/[^/\s?#\"']+")
+_UNSUBSCRIBE = re.compile(r"/u/[^/\s?#\"']+")
 _FEED = re.compile(r"/calendar/[^/\s?#\"']+\.ics")
 _ENROL = re.compile(r"/two-factor/enrol/[^/\s?#\"']+")
 
 
 def redact(text: str) -> str:
     text = _LINK.sub(f"/r/{REDACTED}", text)
+    text = _UNSUBSCRIBE.sub(f"/u/{REDACTED}", text)
     text = _FEED.sub(f"/calendar/{REDACTED}.ics", text)
     return _ENROL.sub(f"/two-factor/enrol/{REDACTED}", text)
 

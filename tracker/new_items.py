@@ -7,9 +7,9 @@ import datetime as dt
 
 from django.db import transaction
 
+from .follow_up import start_follow_up
 from .models import ActionItem, EventType
 from .webhooks import events
-from .workflow import start_follow_up
 
 
 def create_item(*, item: ActionItem, by, now: dt.datetime) -> ActionItem:

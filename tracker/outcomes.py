@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from . import workflow
+from .follow_up import start_follow_up
 from .item_keys import key_refusal
 from .meetings import MeetingError, agenda_items
 from .models import (
@@ -146,7 +147,7 @@ def record_new_item(
     if new.owner and (problem := clearance_problem(users=[new.owner], item=item)):
         raise MeetingError(problem)
     with transaction.atomic():
-        workflow.start_follow_up(item=item, now=now)
+        start_follow_up(item=item, now=now)
         item._history_date = now
         item.save()
         meeting.forum.items.add(item)

@@ -118,3 +118,21 @@ def clearance_problem(*, users, item: ActionItem) -> str | None:
         "user": ", ".join(blocked),
         "marking": item.get_marking_display(),
     }
+
+
+_CLEARANCE_FIELDS = {
+    Marking.US_ONLY.value: "profile__may_see_us_only",
+    Marking.KR_ONLY.value: "profile__may_see_kr_only",
+    Marking.US_KR.value: "profile__may_see_us_kr",
+}
+
+
+def people_filter(marking: str) -> Q:
+    """The same decision from the people's side: a filter on users for those who may see an item
+    marked `marking` (active; superusers; cleared for it). For choosing whom to mention."""
+    cleared = Q(is_superuser=True)
+    if marking == Marking.ALL:
+        cleared = Q()
+    elif marking in _CLEARANCE_FIELDS:
+        cleared |= Q(**{_CLEARANCE_FIELDS[marking]: True})
+    return Q(is_active=True) & cleared

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .views import collaboration, settings
 
 app_name = "tracker"
 
@@ -14,7 +15,25 @@ urlpatterns = [
     path("items/<slug:key>/status/", views.item_status, name="item_status"),
     path("items/<slug:key>/snooze/", views.item_snooze, name="item_snooze"),
     path("items/<slug:key>/on-track/", views.item_on_track, name="item_on_track"),
+    path("items/<slug:key>/comment/", collaboration.item_comment, name="item_comment"),
+    path(
+        "items/<slug:key>/comments/<int:update_id>/edit/",
+        collaboration.comment_edit,
+        name="comment_edit",
+    ),
+    path("items/<slug:key>/people/", collaboration.item_people, name="item_people"),
+    path("items/<slug:key>/watch/", collaboration.item_watch, name="item_watch"),
+    path("items/<slug:key>/evidence/", collaboration.item_evidence, name="item_evidence"),
+    path(
+        "items/<slug:key>/evidence/<int:evidence_id>/",
+        collaboration.evidence_file,
+        name="evidence_file",
+    ),
+    path("items/<slug:key>/claim/", collaboration.item_claim, name="item_claim"),
+    path("items/<slug:key>/review/", collaboration.item_review, name="item_review"),
     path("mine/", views.my_items, name="my_items"),
+    path("settings/", settings.settings_page, name="settings"),
+    path("u/<str:token>/", settings.unsubscribe, name="unsubscribe"),
     path("calendar/", views.calendar_page, name="calendar"),
     path("calendar/reset/", views.calendar_reset, name="calendar_reset"),
     path("calendar/<str:token>.ics", views.calendar_feed, name="calendar_feed"),

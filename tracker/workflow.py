@@ -14,6 +14,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from . import changes, roles
+from .follow_up import next_follow_up
 from .models import (
     CLOSED_STATUSES,
     OPEN_STATUSES,
@@ -31,10 +32,13 @@ SNOOZE_MAX_DAYS = 90
 
 # Which status may follow which. Closed items reopen to "in progress" or "blocked" only; an item
 # that has started never goes back to "not started"; a closed item is reopened before re-closing.
+# Closing as implemented is a claim with evidence and a review (review.py), not a change here.
+_CLOSINGS = (Status.CLOSED_NOT_IMPLEMENTED, Status.SUPERSEDED)
 TRANSITIONS: dict[str, tuple[str, ...]] = {
-    Status.NOT_STARTED: (Status.IN_PROGRESS, Status.BLOCKED, *CLOSED_STATUSES),
-    Status.IN_PROGRESS: (Status.BLOCKED, *CLOSED_STATUSES),
-    Status.BLOCKED: (Status.IN_PROGRESS, *CLOSED_STATUSES),
+    Status.NOT_STARTED: (Status.IN_PROGRESS, Status.BLOCKED, *_CLOSINGS),
+    Status.IN_PROGRESS: (Status.BLOCKED, *_CLOSINGS),
+    Status.BLOCKED: (Status.IN_PROGRESS, *_CLOSINGS),
+    Status.IMPLEMENTATION_CLAIMED: (),
     Status.IMPLEMENTED: (Status.IN_PROGRESS, Status.BLOCKED),
     Status.CLOSED_NOT_IMPLEMENTED: (Status.IN_PROGRESS, Status.BLOCKED),
     Status.SUPERSEDED: (Status.IN_PROGRESS, Status.BLOCKED),
@@ -53,6 +57,14 @@ class StaleEdit(WorkflowError):
 
 def allowed_transitions(status: str) -> tuple[str, ...]:
     return TRANSITIONS.get(status, ())
+
+
+def transition_refusal(from_status: str, to_status: str) -> str:
+    """Why an item cannot go from `from_status` to `to_status` (not in TRANSITIONS)."""
+    if to_status in (Status.IMPLEMENTED, Status.IMPLEMENTATION_CLAIMED):
+        return _("Closing as implemented needs evidence and a review: claim implementation.")
+    labels = {"a": Status(from_status).label, "b": Status(to_status).label}
+    return _("An item cannot go from “%(a)s” to “%(b)s”.") % labels
 
 
 def needs_note(from_status: str, to_status: str) -> bool:
@@ -89,25 +101,6 @@ def clean_note(note: str | None, *, required: bool) -> str:
             % {"n": len(note), "max": NOTE_MAX_LENGTH}
         )
     return note
-
-
-def next_follow_up(*, item: ActionItem, now: dt.datetime) -> dt.datetime | None:
-    """When the item next needs an update: a cadence after `now`, never inside a snooze."""
-    if item.status not in OPEN_STATUSES:
-        return None
-    due = now + dt.timedelta(days=item.cadence_days)
-    if item.snoozed_until and item.snoozed_until > due:
-        return item.snoozed_until
-    return due
-
-
-def start_follow_up(*, item: ActionItem, now: dt.datetime) -> None:
-    """A new open item's first follow-up: a cadence after it is made (the caller saves it).
-
-    Every open item has a next follow-up time; "follow-up due" (models.follow_up_due_q) and the
-    reminders read only that field."""
-    if item.next_follow_up_at is None:
-        item.next_follow_up_at = next_follow_up(item=item, now=now)
 
 
 def _check_allowed(user, item: ActionItem) -> None:
@@ -191,10 +184,7 @@ def change_status(
         if to == locked.status:
             raise WorkflowError(_("The item is already in that status."))
         if to not in allowed_transitions(locked.status):
-            raise WorkflowError(
-                _("An item cannot go from “%(a)s” to “%(b)s”.")
-                % {"a": Status(locked.status).label, "b": Status(to).label}
-            )
+            raise WorkflowError(transition_refusal(locked.status, to))
         note = clean_note(note, required=needs_note(locked.status, to))
         if to in OPEN_STATUSES and locked.status in CLOSED_STATUSES:
             locked.snoozed_until = None

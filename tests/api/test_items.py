@@ -138,7 +138,7 @@ def test_closing_needs_a_note_as_on_the_page(api_client, user_factory, item_fact
     item_factory("k-1", owner=owner)
     response = api_client(owner).post(
         "/api/v1/items/k-1/status/",
-        {"to": "implemented"},
+        {"to": "superseded"},
         content_type="application/json",
         HTTP_IF_MATCH='"1"',
     )

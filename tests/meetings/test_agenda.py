@@ -91,7 +91,7 @@ def test_holding_writes_the_agenda_down_and_carries_open_items_to_the_next_meeti
     held = meeting_factory(days(-1), items=[explicit])
     following = meeting_factory(days(60))
     workflow.change_status(
-        item=closing, to=Status.IMPLEMENTED, by=coordinator, note="signed", now=NOW
+        item=closing, to=Status.SUPERSEDED, by=coordinator, note="signed", now=NOW
     )
     carried = meetings.hold(meeting=held, by=coordinator, now=NOW, minutes_en="Met.")
     held.refresh_from_db()
@@ -104,7 +104,7 @@ def test_holding_writes_the_agenda_down_and_carries_open_items_to_the_next_meeti
         ("still-open", AgendaReason.CARRIED, held.pk),
     ]
     workflow.change_status(
-        item=open_item, to=Status.IMPLEMENTED, by=coordinator, note="done", now=NOW
+        item=open_item, to=Status.SUPERSEDED, by=coordinator, note="done", now=NOW
     )
     assert keys(held) == ["explicit-open", "still-open"]  # a held agenda does not change
 

@@ -66,10 +66,10 @@ def test_an_outcome_may_close_the_item_under_the_workflows_rules(held, coordinat
     item = ActionItem.objects.get(key="mou-revision")
     outcomes.record_update(
         meeting=held, item=item, by=coordinator, text_en="Signed.", now=NOW,
-        to_status=Status.IMPLEMENTED,
+        to_status=Status.SUPERSEDED,
     )  # fmt: skip
     item.refresh_from_db()
-    assert item.status == Status.IMPLEMENTED
+    assert item.status == Status.SUPERSEDED
     assert item.updates.get().kind == UpdateKind.STATUS
 
 

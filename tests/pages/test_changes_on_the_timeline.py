@@ -93,12 +93,12 @@ def test_a_status_change_typed_with_an_edit_lands_both_on_the_timeline(world, co
         coordinator_client,
         item,
         title_en="Harmonised export controls",
-        to_status=Status.IMPLEMENTED,
+        to_status=Status.SUPERSEDED,
         note="Signed at the committee.",
     )
     assert response.status_code == 302
     text = timeline(reader(world), item)
-    assert "In progress → Implemented" in text and "Signed at the committee." in text
+    assert "In progress → Superseded" in text and "Signed at the committee." in text
     assert "Title (English) : Harmonise export controls → Harmonised export controls" in text
 
 
@@ -108,7 +108,7 @@ def test_closing_without_a_note_is_refused_and_the_form_keeps_what_was_typed(
     item = world.public
     before = item.updates.count()
     response = save_item(
-        coordinator_client, item, title_en="A title typed with care", to_status=Status.IMPLEMENTED
+        coordinator_client, item, title_en="A title typed with care", to_status=Status.SUPERSEDED
     )
     page = response.content.decode()
     assert response.status_code == 200 and "A note is required: say why." in page

@@ -104,7 +104,7 @@ def test_closing_without_a_note_is_refused_with_the_workflow_message(client, wor
     client.force_login(world.owner)
     response = client.post(
         "/items/public-item/status/",
-        {"status-to": Status.IMPLEMENTED, "status-note": "", "status-version": 1},
+        {"status-to": Status.SUPERSEDED, "status-note": "", "status-version": 1},
     )
     assert response.status_code == 400
     assert "A note is required: say why." in response.content.decode()
@@ -116,12 +116,12 @@ def test_closing_with_a_note_changes_the_status_and_records_why(client, world):
     client.force_login(world.owner)
     response = client.post(
         "/items/public-item/status/",
-        {"status-to": Status.IMPLEMENTED, "status-note": "Signed on Monday", "status-version": 1},
+        {"status-to": Status.SUPERSEDED, "status-note": "Signed on Monday", "status-version": 1},
     )
     assert response.status_code == 302
-    assert reload(world.public).status == Status.IMPLEMENTED
+    assert reload(world.public).status == Status.SUPERSEDED
     page = client.get("/items/public-item/").content.decode()
-    assert "In progress → Implemented" in page and "Signed on Monday" in page
+    assert "In progress → Superseded" in page and "Signed on Monday" in page
 
 
 def test_a_transition_the_rules_forbid_is_not_offered_and_is_refused(client, world):

@@ -27,7 +27,7 @@ def grow(world, item_factory, kr_org, n: int) -> None:
         )
         item.partner_organizations.add(kr_org)
         workflow.change_status(
-            item=item, to=Status.IMPLEMENTED, by=world.owner, note="done", now=now
+            item=item, to=Status.SUPERSEDED, by=world.owner, note="done", now=now
         )
         workflow.post_update(item=world.public, by=world.owner, note=f"step {i}", now=now)
         reminder = Reminder.objects.create(
@@ -56,8 +56,8 @@ PATHS = {
     "/items/": 7,
     "/items/?status=blocked&owner=owner&overdue=on&q=Title&sort=-due": 6,
     "/items/export.csv": 5,
-    "/items/public-item/": 10,
-    "/mine/": 4,
+    "/items/public-item/": 15,
+    "/mine/": 5,
     "/calendar/": 3,
 }
 

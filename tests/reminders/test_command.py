@@ -23,7 +23,7 @@ def test_the_command_dry_run_lists_who_is_due_and_changes_nothing(item_factory, 
     item_factory(owner=owner, due_date=day(-1))
     item_factory(owner=owner, due_date=day(3))
     output = run_command("--dry-run", "--now", "2026-12-07T14:30:00Z")
-    assert output == "ny-owner <ny-owner@example.org>: 2 item(s): skipped (dry run)\n"
+    assert output == "ny-owner <ny-owner@example.org>: 2 item(s), 0 news: skipped (dry run)\n"
     assert not Reminder.objects.exists() and mail.outbox == []
 
 

@@ -119,7 +119,7 @@ def test_an_update_from_before_the_last_meeting_does_not_count(
 
 def test_a_closed_item_is_not_asked_for(meeting, agenda_item, owner):
     workflow.change_status(
-        item=agenda_item, to=Status.IMPLEMENTED, by=owner, note="done", now=ny_morning(-30)
+        item=agenda_item, to=Status.SUPERSEDED, by=owner, note="done", now=ny_morning(-30)
     )
     assert kinds(ny_morning(0)) == {}
 

@@ -81,6 +81,22 @@ item_posts = st.one_of(
     ),
     st.builds(lambda days: ("snooze", {"snooze-days": days}), numbers),
     st.builds(lambda note: ("on-track", {"ontrack-note": note}), texts),
+    st.builds(lambda text: ("comment", {"comment-text": text}), texts),
+    st.builds(
+        lambda url, title, note: (
+            "evidence",
+            {"evidence-url": url, "evidence-title": title, "evidence-note": note},
+        ),
+        st.one_of(texts, st.just("https://example.org/minutes")),
+        texts,
+        texts,
+    ),
+    st.builds(lambda url, note: ("claim", {"claim-url": url, "claim-note": note}), texts, texts),
+    st.builds(
+        lambda decision, note: ("review", {"decision": decision, "review-note": note}),
+        st.one_of(st.sampled_from(["accept", "return"]), texts),
+        texts,
+    ),
 )
 
 
@@ -304,6 +320,8 @@ GET_PAGES = [
     "/admin/auth/user/",
     "/admin/autocomplete/",
     "/admin/tracker/actionitem/export/",
+    "/settings/",
+    "/items/public-item/people/",
 ]
 
 
@@ -326,7 +344,8 @@ tokens = st.one_of(
 @given(token=tokens, method=st.sampled_from(["get", "post"]))
 def test_signed_links_and_calendar_feeds_survive_any_token(client, world, token, method):
     before = database_state()
-    for path in (f"/r/{quote(token, safe='')}/", f"/calendar/{quote(token, safe='')}.ics"):
+    quoted = quote(token, safe="")
+    for path in (f"/r/{quoted}/", f"/calendar/{quoted}.ics", f"/u/{quoted}/"):
         response = getattr(client, method)(path)
         assert response.status_code in (400, 403, 404, 405, 410)
     assert database_state() == before

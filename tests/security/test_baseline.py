@@ -43,6 +43,9 @@ def test_every_post_without_a_csrf_token_is_refused_and_changes_nothing(leak_wor
     assert not unfilled, unfilled
     before = database_state()
     accepted = []
+    # The one-click unsubscribe address takes a mail provider's POST without cookies (RFC 8058):
+    # its signed token is the authority; tests/test_notifications.py covers it.
+    paths = [path for path in paths if not path.startswith("/u/")]
     for path in paths:
         response = client.post(path, {"note": "posted without a token", "to": "implemented"})
         if response.status_code != 403 or b"CSRF" not in response.content:

@@ -1,7 +1,9 @@
 """The logs of a full run hold no secret: no SECRET_KEY, password, session id, signed-link or
 calendar token, authenticator key, and no title of an item marked for one side.
 
-One representative run: a seed load (good and bad), page views by every kind of user, admin work
+One representative run: a seed load (good and bad), page views by every kind of user, comments
+with mentions, evidence uploaded (refused too) and downloaded, watching, the settings page and
+unsubscribe addresses (good, forged, another's), admin work
 behind a real second factor, a CSV import and export, failed sign-ins up to a lockout, signed
 links opened, used, reused and forged, calendar feeds, a sweep whose digests a real Celery worker
 sends through a real SMTP server (one refused first), and gunicorn's access log. Everything
@@ -25,6 +27,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
@@ -38,8 +41,8 @@ from tests.support.processes import ROOT, child_env, start_worker
 from tests.support.smtp import SmtpSink, free_port
 from tests.test_reminders_e2e import ANY_TIME
 from tests.test_seeding import GOOD
-from tracker import links
-from tracker.models import Marking, Profile, Reminder
+from tracker import links, notifications
+from tracker.models import Evidence, Marking, Profile, Reminder
 from tracker.reminders.sweep import sweep
 from tracker.tasks import send_reminders
 
@@ -103,6 +106,34 @@ def _page_views(world, secrets: Secrets) -> None:
         if profile:
             client.get(f"/calendar/{secrets.token('calendar token', profile.calendar_token)}.ics")
     Client().get(f"/calendar/{secrets.token('calendar token', 'made-up-feed-token')}.ics")
+
+
+def _working_together(world, secrets: Secrets) -> None:
+    """Comments naming people (some not cleared), evidence added (one refused) and downloaded,
+    watching, the settings page, and unsubscribe addresses, by every kind of user."""
+    files = list(Evidence.objects.filter(kind="file"))
+    for name in SEES:
+        client = world.client_for(name)
+        for item in world.items.values():
+            words = " ".join(MARKERS[item.marking])
+            client.post(f"/items/{item.key}/comment/", {"comment-text": f"{words} @kr-owner @x"})
+            pdf = SimpleUploadedFile(f"{words}.pdf", b"%PDF-1.4 " + words.encode())
+            client.post(f"/items/{item.key}/evidence/", {"evidence-file": pdf})
+            bad = SimpleUploadedFile(f"{words}.pdf", b"MZ " + words.encode())
+            client.post(f"/items/{item.key}/evidence/", {"evidence-file": bad})
+            client.post(f"/items/{item.key}/watch/", {})
+            client.get(f"/items/{item.key}/people/?q=k")
+        for found in files:
+            client.get(f"/items/{found.item.key}/evidence/{found.pk}/")
+        client.get("/settings/")
+        client.post("/settings/", {"hour": "99", "time_zone": "Nowhere/" + name})
+        user = world.users.get(name)
+        if user is not None:
+            token = secrets.token(
+                "unsubscribe token", notifications.unsubscribe_token(user_id=user.pk)
+            )
+            client.get(f"/u/{token}/")
+    Client().post(f"/u/{secrets.token('unsubscribe token', '7:forged-signature')}/")
 
 
 def _admin_work(world, secrets: Secrets, settings) -> None:
@@ -245,6 +276,7 @@ def test_a_full_run_logs_no_secret_and_no_marked_title(
     output, worker_logs = StringIO(), []
     _seed_loads(tmp_path, output)
     _page_views(leak_world, secrets)
+    _working_together(leak_world, secrets)
     _digests(leak_world, tmp_path, celery_queue, worker_logs)
     _admin_work(leak_world, secrets, settings)  # snoozes every item: after the sweep
     _sign_ins(secrets)

@@ -112,7 +112,7 @@ def test_the_pdf_says_what_changed_since_the_previous_snapshot(
     freeze_on_the_meeting(client, report)
     first = ActionItem.objects.get(key="item-00")
     workflow.change_status(
-        item=first, to=Status.IMPLEMENTED, by=coordinator, note="signed", now=timezone.now()
+        item=first, to=Status.SUPERSEDED, by=coordinator, note="signed", now=timezone.now()
     )
     second = freeze_on_the_meeting(client, report)
     page = client.get(f"/snapshots/{second.number}/compare/?with={second.number - 1}")

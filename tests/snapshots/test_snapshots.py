@@ -53,7 +53,7 @@ def test_a_snapshot_of_a_past_moment_holds_the_state_then_though_items_changed_s
     past = t0 + dt.timedelta(days=1, hours=12)
     since = t0 + dt.timedelta(days=2)
     workflow.change_status(
-        item=edited, to=Status.IMPLEMENTED, by=coordinator, note="done", now=since
+        item=edited, to=Status.SUPERSEDED, by=coordinator, note="done", now=since
     )
     workflow.reassign_owner(item=edited, owner=bob, by=coordinator, now=since)
     edit_due(edited, dt.date(2027, 9, 30), when=since, by=coordinator)
@@ -71,7 +71,7 @@ def test_a_snapshot_of_a_past_moment_holds_the_state_then_though_items_changed_s
     assert edited_row["last_update_at"] == later.isoformat()
     edited.refresh_from_db()
     assert (edited.status, edited.owner, str(edited.due_date)) == (
-        Status.IMPLEMENTED, bob, "2027-09-30",
+        Status.SUPERSEDED, bob, "2027-09-30",
     )  # fmt: skip
 
 
@@ -179,7 +179,7 @@ def test_comparing_two_snapshots_lists_exactly_the_changes_made_between_them(
     item_factory("quiet")
     first = snapshots.freeze(request=ask(as_of=t0, source=source), by=coordinator, now=t0)
     between = t0 + dt.timedelta(days=1)
-    workflow.change_status(item=closing, to=Status.IMPLEMENTED, by=coordinator, note="x",
+    workflow.change_status(item=closing, to=Status.SUPERSEDED, by=coordinator, note="x",
                            now=between)  # fmt: skip
     workflow.change_status(item=reopening, to=Status.BLOCKED, by=coordinator, note="x",
                            now=between)  # fmt: skip
@@ -195,7 +195,7 @@ def test_comparing_two_snapshots_lists_exactly_the_changes_made_between_them(
         name: [(c.key, c.before, c.after, c.days) for c in rows] for name, rows in found.groups()
     }
     assert listed == {
-        "closed": [("closing", Status.IN_PROGRESS, Status.IMPLEMENTED, None)],
+        "closed": [("closing", Status.IN_PROGRESS, Status.SUPERSEDED, None)],
         "reopened": [("reopening", Status.IMPLEMENTED, Status.BLOCKED, None)],
         "newly_overdue": [("lapsing", "", lapsing.due_date.isoformat(), None)],
         "due_moved": [("moving", "2027-06-30", "2027-07-30", 30)],

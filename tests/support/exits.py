@@ -82,6 +82,10 @@ class Objects:
     providers: list[str] = field(default_factory=lambda: ["no-such-provider"])
     meeting_pks: list[int] = field(default_factory=lambda: [0])
     snapshot_numbers: list[int] = field(default_factory=lambda: [0])
+    # (item key, comment id) and (item key, evidence id) pairs, crossed with other items' too.
+    comments: list[tuple[str, int]] = field(default_factory=lambda: [("no-such-item", 1)])
+    evidence: list[tuple[str, int]] = field(default_factory=lambda: [("no-such-item", 1)])
+    unsubscribe_tokens: list[str] = field(default_factory=lambda: ["no-such-token"])
 
     def of(self, model: type[Model]) -> list[object]:
         if model not in self.pks:
@@ -105,6 +109,7 @@ _PAGES_WITHOUT_PARAMS = {
     "tracker:meeting_list",
     "tracker:snapshot_list",
     "tracker:snapshot_freeze",
+    "tracker:settings",
     "admin:index",
     "admin:login",
     "admin:logout",
@@ -147,6 +152,12 @@ _SNAPSHOT_PAGES = {
     "tracker:snapshot_pdf",
     "tracker:snapshot_csv",
     "tracker:snapshot_xlsx",
+    "tracker:item_comment",
+    "tracker:item_people",
+    "tracker:item_watch",
+    "tracker:item_evidence",
+    "tracker:item_claim",
+    "tracker:item_review",
 }
 # Views of a registered model's admin, by the suffix of their URL name.
 _MODEL_VIEWS_WITHOUT_PARAMS = {"changelist", "add", "import", "export", "process_import"}
@@ -172,6 +183,9 @@ def _named_args(objects: Objects) -> dict[str, list[tuple]]:
     args.update({name: [(n,) for n in objects.snapshot_numbers] for name in _SNAPSHOT_PAGES})
     args["tracker:reminder-link"] = [(t,) for t in objects.link_tokens]
     args["tracker:calendar_feed"] = [(t,) for t in objects.calendar_tokens]
+    args["tracker:comment_edit"] = list(objects.comments)
+    args["tracker:evidence_file"] = list(objects.evidence)
+    args["tracker:unsubscribe"] = [(t,) for t in objects.unsubscribe_tokens]
     args["admin:two_factor_enrol"] = [(t,) for t in objects.enrolment_tokens]
     args["admin:view_on_site"] = list(objects.content_types)
     args["tracker:api_token_revoke"] = [(pk,) for pk in objects.token_ids]

@@ -69,7 +69,9 @@ def document_text(body: bytes, content_type: str) -> str:
         with tempfile.TemporaryDirectory() as folder:
             pdf = Path(folder) / "report.pdf"
             pdf.write_bytes(body)
-            run = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, check=True)
+            # An evidence file that only starts like a PDF is no document to read: its bytes,
+            # checked as they are, are all there is (response_text reads them too).
+            run = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, check=False)
         return run.stdout.decode("utf-8", "replace")
     if content_type.startswith(XLSX):
         from openpyxl import load_workbook

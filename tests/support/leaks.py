@@ -24,6 +24,7 @@ import pytest
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.models import Group, User
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Max
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -31,23 +32,39 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from tests.conftest import KR_CLEARANCES, US_CLEARANCES, make_user
 from tests.support.exits import Objects
 from tests.support.leak_meetings import document_text, meetings_and_reports
-from tracker import api_tokens, identity, links, oidc, roles, workflow
+from tracker import (
+    api_tokens,
+    comments,
+    evidence,
+    identity,
+    links,
+    notifications,
+    oidc,
+    roles,
+    workflow,
+)
 from tracker.models import (
     ActionItem,
     ApiToken,
     Audience,
     Country,
     EventType,
+    Evidence,
     Forum,
     Marking,
     Meeting,
+    Mention,
     Organization,
     Reminder,
     ReminderItem,
     ReminderKind,
+    ReminderNews,
     Source,
     Status,
+    StatusUpdate,
     Theme,
+    UpdateKind,
+    Watch,
     WebhookDelivery,
     WebhookEndpoint,
 )
@@ -205,7 +222,27 @@ def _make_item(item_factory, *, marking: str, users, orgs, now) -> ActionItem:
     root = users[SUPERUSER]
     workflow.post_update(item=item, by=root, note=f"Progress on {en} / {ko}", now=now)
     workflow.change_status(item=item, to=Status.BLOCKED, by=root, note=f"{en} waits", now=now)
+    _work_together(item, users=users, words=(en, ko), now=now)
     return item
+
+
+def _work_together(item: ActionItem, *, users, words: tuple[str, str], now) -> None:
+    """A comment naming everyone, a file and a link of evidence, all carrying the item's
+    words; everyone follows the item and is mentioned (as if cleared when it was written)."""
+    en, ko = words
+    root = users[SUPERUSER]
+    names = " ".join(f"@{name}" for name in users)
+    comments.post_comment(item=item, by=root, text=f"**{en}** / {ko} for {names}", now=now)
+    upload = SimpleUploadedFile(f"{en}-{ko}.pdf", f"%PDF-1.4 {en} {ko}".encode())
+    evidence.add_evidence(
+        item=item, by=root, now=now, note=f"Minutes of {en}", file=evidence.check_file(upload)
+    )
+    link = evidence.check_link(f"https://example.org/{en}", f"{en} {ko} record")
+    evidence.add_evidence(item=item, by=root, now=now, link=link)
+    comment = item.updates.get(kind=UpdateKind.COMMENT)
+    for user in users.values():
+        Watch.objects.get_or_create(user=user, item=item, defaults={"created_at": now})
+        Mention.objects.get_or_create(update=comment, user=user)
 
 
 def _admin_log(users: dict[str, User], items: list[ActionItem]) -> None:
@@ -231,6 +268,13 @@ def _pending_digests(users, items, *, orgs, now) -> dict[str, Reminder]:
         kind = ReminderKind.ESCALATION if user.pk in coordinators else ReminderKind.OVERDUE
         ReminderItem.objects.bulk_create(
             ReminderItem(reminder=reminder, item=item, kind=kind) for item in items
+        )
+        told = StatusUpdate.objects.filter(
+            item__in=items, kind__in=[UpdateKind.COMMENT, UpdateKind.EVIDENCE]
+        )
+        ReminderNews.objects.bulk_create(
+            ReminderNews(reminder=reminder, update=update, kind=ReminderKind.WATCHED)
+            for update in told
         )
         digests[name] = reminder
     return digests
@@ -392,7 +436,26 @@ def objects_for(world: LeakWorld, name: str) -> Objects:
         report_keys=[world.source.key, "no-such-report"],
         organization_keys=[org.key for org in world.orgs] + ["no-such-org"],
         token_ids=[*own_tokens[:1], *other_tokens[:1]],
+        comments=_crossed(items, StatusUpdate.objects.filter(kind=UpdateKind.COMMENT)),
+        evidence=_crossed(items, Evidence.objects.all()),
+        unsubscribe_tokens=_unsubscribe_tokens(world, name),
     )
+
+
+def _crossed(items: list[ActionItem], rows) -> list[tuple[str, int]]:
+    """Each row under its own item's key and under every other item's key."""
+    return [(item.key, row.pk) for row in rows for item in items]
+
+
+def _unsubscribe_tokens(world: LeakWorld, name: str) -> list[str]:
+    """The user's own unsubscribe address, someone else's, and a forged one."""
+    own = (
+        [notifications.unsubscribe_token(user_id=world.users[name].pk)]
+        if name in world.users
+        else []
+    )
+    other = notifications.unsubscribe_token(user_id=world.users["us-owner"].pk)
+    return [*own, other, "1:forged-signature"]
 
 
 # --- Reading what left ----------------------------------------------------------------------------

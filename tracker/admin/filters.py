@@ -32,6 +32,7 @@ class StatusGroupFilter(admin.SimpleListFilter):
         return [
             ("open", _("Open (any)")),
             *[member(s) for s in OPEN_STATUSES],
+            member(Status.IMPLEMENTATION_CLAIMED),
             ("closed", _("Closed (any)")),
             *[member(s) for s in CLOSED_STATUSES],
         ]

@@ -74,10 +74,7 @@ def timeline_problems(item: ActionItem, to: str, note: str) -> dict[str, str]:
     if not to:
         return {}
     if to not in workflow.allowed_transitions(item.status):
-        return {
-            "to_status": _("An item cannot go from “%(a)s” to “%(b)s”.")
-            % {"a": item.get_status_display(), "b": Status(to).label}
-        }
+        return {"to_status": workflow.transition_refusal(item.status, to)}
     if workflow.needs_note(item.status, to) and not note:
         return {"note": _("A note is required: say why.")}
     return {}

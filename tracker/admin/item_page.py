@@ -58,7 +58,7 @@ def item_page_context(request, item: ActionItem, *, site_name: str) -> dict:
     user = request.user
     return {
         "item": item,
-        "timeline": list(item.updates.select_related("author")),
+        "timeline": list(item.updates.select_related("author").prefetch_related("evidence")),
         "reassign_url": reverse(
             "admin:tracker_actionitem_reassign", args=[item.pk], current_app=site_name
         )

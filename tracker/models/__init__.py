@@ -9,15 +9,19 @@ constraints here; how rows change lives in the rule modules (workflow, reminders
     snapshots.py  frozen, citable status reports
     tokens.py     personal access tokens for the API
     webhooks.py   webhook endpoints, events and deliveries
+    collaboration.py  watchers, mentions, comment edits, evidence, what digests told
 """
 
 from .choices import (
     CLOSED_STATUSES,
     OPEN_STATUSES,
+    REVIEW_STATUSES,
     UPCOMING_MEETING_STATUSES,
     BilingualTitleMixin,
     Country,
+    DigestFrequency,
     Edition,
+    EvidenceKind,
     Language,
     Marking,
     MeetingStatus,
@@ -28,6 +32,13 @@ from .choices import (
     Status,
     UpdateKind,
     pick_language,
+)
+from .collaboration import (
+    CommentEdit,
+    Evidence,
+    Mention,
+    ReminderNews,
+    Watch,
 )
 from .items import (
     KEY_HELP,
@@ -52,6 +63,7 @@ from .meetings import (
     Outcome,
 )
 from .people import (
+    WEEKDAYS,
     ExternalIdentity,
     Profile,
     new_calendar_token,
@@ -79,6 +91,15 @@ from .webhooks import (
 )
 
 __all__ = [
+    "REVIEW_STATUSES",
+    "DigestFrequency",
+    "EvidenceKind",
+    "CommentEdit",
+    "Evidence",
+    "Mention",
+    "ReminderNews",
+    "Watch",
+    "WEEKDAYS",
     "PersonalSnooze",
     "Country",
     "Marking",

@@ -26,6 +26,9 @@ class Status(models.TextChoices):
     NOT_STARTED = "not_started", _("Not started")
     IN_PROGRESS = "in_progress", _("In progress")
     BLOCKED = "blocked", _("Blocked")
+    # Neither open nor closed: the owner says it is done, with evidence; a reviewer decides
+    # (tracker/review.py). No owner reminders, never overdue; reviewers hear of it.
+    IMPLEMENTATION_CLAIMED = "implementation_claimed", _("Implementation claimed")
     IMPLEMENTED = "implemented", _("Implemented")
     CLOSED_NOT_IMPLEMENTED = "closed_not_implemented", _("Closed, not implemented")
     SUPERSEDED = "superseded", _("Superseded")
@@ -35,6 +38,10 @@ OPEN_STATUSES = (Status.NOT_STARTED, Status.IN_PROGRESS, Status.BLOCKED)
 
 
 CLOSED_STATUSES = (Status.IMPLEMENTED, Status.CLOSED_NOT_IMPLEMENTED, Status.SUPERSEDED)
+
+
+# Waiting for a reviewer: not open (no owner reminders, not overdue), not closed either.
+REVIEW_STATUSES = (Status.IMPLEMENTATION_CLAIMED,)
 
 
 class Priority(models.TextChoices):
@@ -76,6 +83,11 @@ class UpdateKind(models.TextChoices):
     IMPORT = "import", _("Changed by an import")
     SEED = "seed", _("Changed by a report reload")
     OUTCOME = "outcome", _("Meeting outcome")
+    COMMENT = "comment", _("Comment")
+    EVIDENCE = "evidence", _("Evidence added")
+    CLAIM = "claim", _("Implementation claimed")
+    CLAIM_RETURNED = "claim_returned", _("Claim returned")
+    CLAIM_ACCEPTED = "claim_accepted", _("Claim accepted")
 
 
 class ReminderState(models.TextChoices):
@@ -91,6 +103,9 @@ class ReminderKind(models.TextChoices):
     FOLLOW_UP = "follow_up", _("Follow-up")
     ESCALATION = "escalation", _("Escalation")
     MEETING = "meeting", _("Update before a meeting")
+    REVIEW = "review", _("Claim awaiting review")
+    MENTION = "mention", _("Mention")
+    WATCHED = "watched", _("Change on a followed item")
 
 
 class MeetingStatus(models.TextChoices):
@@ -115,3 +130,13 @@ class Edition(models.TextChoices):
 class OutcomeKind(models.TextChoices):
     UPDATE = "update", _("Updates an agenda item")
     NEW_ITEM = "new_item", _("Becomes a new action item")
+
+
+class DigestFrequency(models.TextChoices):
+    WORKING_DAYS = "working_days", _("Every working day")
+    WEEKLY = "weekly", _("Once a week")
+
+
+class EvidenceKind(models.TextChoices):
+    FILE = "file", _("File")
+    LINK = "link", _("Link")

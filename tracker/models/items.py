@@ -341,7 +341,11 @@ class StatusUpdate(models.Model):
         verbose_name = _("timeline entry")
         verbose_name_plural = _("timeline entries")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["item", "-created_at"], name="update_item_time_idx")]
+        indexes = [
+            models.Index(fields=["item", "-created_at"], name="update_item_time_idx"),
+            # Digests' news: the entries of the last days on followed items (reminders/news.py).
+            models.Index(fields=["created_at"], name="update_time_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(from_status__in=Status.values) & Q(to_status__in=Status.values),

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .choices import (
     Country,
+    DigestFrequency,
     Language,
 )
 from .items import (
@@ -28,6 +29,17 @@ def validate_time_zone(value: str) -> None:
 
 def new_calendar_token() -> str:
     return secrets.token_urlsafe(24)
+
+
+WEEKDAYS = [
+    (0, _("Monday")),
+    (1, _("Tuesday")),
+    (2, _("Wednesday")),
+    (3, _("Thursday")),
+    (4, _("Friday")),
+    (5, _("Saturday")),
+    (6, _("Sunday")),
+]
 
 
 class Profile(models.Model):
@@ -65,6 +77,40 @@ class Profile(models.Model):
     calendar_token = models.CharField(
         _("calendar feed token"), max_length=64, unique=True, default=new_calendar_token
     )
+    # How this person hears from the tracker (tracker/notifications.py reads and changes these).
+    digest_frequency = models.CharField(
+        _("digest"),
+        max_length=16,
+        choices=DigestFrequency.choices,
+        default=DigestFrequency.WORKING_DAYS,
+    )
+    digest_hour = models.PositiveSmallIntegerField(
+        _("digest hour"),
+        null=True,
+        blank=True,
+        help_text=_("Local hour the digest goes out; empty: the site's (REMINDER_LOCAL_HOUR)."),
+    )
+    digest_weekday = models.PositiveSmallIntegerField(
+        _("weekly digest day"), choices=WEEKDAYS, default=0
+    )
+    muted_sections = models.JSONField(
+        _("sections left out"),
+        default=list,
+        blank=True,
+        help_text=_("Digest sections this person chose not to receive."),
+    )
+    digests_paused_until = models.DateField(
+        _("digests paused until"),
+        null=True,
+        blank=True,
+        help_text=_("No digest before this local date."),
+    )
+    digests_stopped_at = models.DateTimeField(
+        _("digests stopped"),
+        null=True,
+        blank=True,
+        help_text=_("When the person stopped their digests (the email's unsubscribe link)."),
+    )
 
     class Meta:
         verbose_name = _("profile")
@@ -75,6 +121,17 @@ class Profile(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(country__in=Country.values), name="profile_valid_country"
+            ),
+            models.CheckConstraint(
+                condition=Q(digest_frequency__in=DigestFrequency.values),
+                name="profile_valid_digest_frequency",
+            ),
+            models.CheckConstraint(
+                condition=Q(digest_hour__isnull=True) | Q(digest_hour__lte=23),
+                name="profile_digest_hour_0_to_23",
+            ),
+            models.CheckConstraint(
+                condition=Q(digest_weekday__lte=6), name="profile_digest_weekday_0_to_6"
             ),
         ]
 

@@ -1,9 +1,11 @@
 """The recipient's calendar: their time zone and language, their morning window, their working days.
 
-Reminders go out in each recipient's own morning (REMINDER_LOCAL_HOUR for REMINDER_WINDOW_HOURS
-hours, local wall-clock time) on their working days: Monday to Friday, less the public holidays of
-their country (U.S. or ROK; joint staff keep weekends only). Everything here is a pure function of
-the user's profile, the settings and `now`.
+Reminders go out in each recipient's own morning (their chosen hour, REMINDER_LOCAL_HOUR unless
+they chose one, for REMINDER_WINDOW_HOURS hours, local wall-clock time) on their working days:
+Monday to Friday, less the public holidays of their country (U.S. or ROK; joint staff keep
+weekends only); or, for a weekly digest, on the weekday they chose. A pause or a stop
+(tracker/notifications.py) holds them. Everything here is a pure function of the user's profile,
+the settings and `now`.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import zoneinfo
 import holidays
 from django.conf import settings
 
+from tracker import notifications
 from tracker.models import Country
 
 
@@ -39,20 +42,23 @@ def recipient_country(user) -> str:
     return _profile_value(user, "country", Country.US)
 
 
-def in_morning_window(*, local: dt.datetime) -> bool:
-    """Whether a local wall-clock time lies in [REMINDER_LOCAL_HOUR, + REMINDER_WINDOW_HOURS)."""
-    start = settings.REMINDER_LOCAL_HOUR * 60
+def in_morning_window(*, local: dt.datetime, hour: int | None = None) -> bool:
+    """Whether a local wall-clock time lies in [hour, + REMINDER_WINDOW_HOURS); `hour` is
+    REMINDER_LOCAL_HOUR unless given."""
+    start = (settings.REMINDER_LOCAL_HOUR if hour is None else hour) * 60
     minutes = local.hour * 60 + local.minute
     return start <= minutes < start + settings.REMINDER_WINDOW_HOURS * 60
 
 
-def window_end(*, day: dt.date, zone: zoneinfo.ZoneInfo) -> dt.datetime:
-    """When the morning window of local `day` closes, in UTC.
+def window_end(*, day: dt.date, zone: zoneinfo.ZoneInfo, hour: int | None = None) -> dt.datetime:
+    """When the morning window of local `day` (opening at `hour`, REMINDER_LOCAL_HOUR unless
+    given) closes, in UTC.
 
     Arithmetic on an aware datetime with one tzinfo is wall-clock arithmetic, so the window keeps
     its local hours on the days daylight saving begins or ends.
     """
-    start = dt.datetime.combine(day, dt.time(settings.REMINDER_LOCAL_HOUR), tzinfo=zone)
+    hour = settings.REMINDER_LOCAL_HOUR if hour is None else hour
+    start = dt.datetime.combine(day, dt.time(hour), tzinfo=zone)
     return (start + dt.timedelta(hours=settings.REMINDER_WINDOW_HOURS)).astimezone(dt.UTC)
 
 
@@ -74,10 +80,16 @@ def is_working_day(*, day: dt.date, country: str) -> bool:
 
 
 def due_local_date(*, user, now: dt.datetime) -> dt.date | None:
-    """The recipient's local date if `now` is inside their morning window on a working day."""
+    """The recipient's local date if `now` is inside their morning window on a day they get a
+    digest: a working day, or their weekly day; never while their digests are paused."""
     local = now.astimezone(recipient_zone(user))
-    if not in_morning_window(local=local):
+    if not in_morning_window(local=local, hour=notifications.digest_hour(user)):
         return None
-    if not is_working_day(day=local.date(), country=recipient_country(user)):
+    day = local.date()
+    if notifications.digests_paused(user, day=day):
         return None
-    return local.date()
+    if notifications.is_weekly(user):
+        return day if day.weekday() == notifications.weekly_day(user) else None
+    if not is_working_day(day=day, country=recipient_country(user)):
+        return None
+    return day

@@ -3,7 +3,9 @@
 One policy for the sweep (who is due today) and for delivery (what is still due when the digest
 is sent): an owner or co-owner hears of an open, unsnoozed item they may see when it needs a
 follow-up, is due soon or is overdue; the lead organization's coordinator gets an escalation copy
-once it is long overdue. Nothing here reads the database.
+once it is long overdue; the coordinators who may accept a claim of implementation hear of it
+while it waits ("claims awaiting review"). Sections the recipient left out (their notification
+settings) are left out. Nothing here reads the database.
 """
 
 from __future__ import annotations
@@ -15,12 +17,15 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from tracker import notifications
 from tracker.meetings import request_days, update_since
-from tracker.models import ActionItem, ReminderKind
+from tracker.models import ActionItem, ReminderKind, Status
 from tracker.releasability import can_see
+from tracker.review import independent_reviewer
 
 OWNER = "owner"
 COORDINATOR = "coordinator"
+REVIEWER = "reviewer"
 # Days before the due date that start a "due soon" reminder: a week ahead, then the day before.
 # (Not the dashboard's "due in the next 30 days" nor the admin's "due within 7/14/30 days".)
 DUE_SOON_MARKS = (7, 1)
@@ -30,7 +35,11 @@ KIND_ORDER = (
     ReminderKind.DUE_SOON,
     ReminderKind.FOLLOW_UP,
     ReminderKind.ESCALATION,
+    ReminderKind.REVIEW,
 )
+# The kinds the owner and escalation rules count as "reminded"; a claim's reminders count apart.
+REVIEW_KINDS = (ReminderKind.REVIEW,)
+ITEM_KINDS = tuple(kind for kind in KIND_ORDER if kind not in REVIEW_KINDS)
 
 
 @dataclass(frozen=True)
@@ -98,6 +107,33 @@ def may_hear_of(
     if snoozed_by_them or not item.is_open or is_snoozed(item=item, now=now):
         return False
     return can_see(recipient, item)
+
+
+def may_review(*, recipient, item: ActionItem) -> bool:
+    """Whether `recipient` (a coordinator: holdings chose them) may hear of `item`'s claim: it is
+    still claimed, they may see it and may accept it. `item` carries claimant_id and
+    claimant_country (holdings.py)."""
+    if item.status != Status.IMPLEMENTATION_CLAIMED or not can_see(recipient, item):
+        return False
+    claimant = getattr(item, "claimant_id", None)
+    country = getattr(item, "claimant_country", None)
+    return independent_reviewer(recipient, claimant=claimant, claimant_country=country)
+
+
+def _may_hear(*, recipient, holding: Holding, now: dt.datetime, snoozed_by_them: bool) -> bool:
+    if holding.role == REVIEWER:
+        return may_review(recipient=recipient, item=holding.item)
+    return may_hear_of(
+        recipient=recipient, item=holding.item, now=now, snoozed_by_them=snoozed_by_them
+    )
+
+
+def review_due(*, item: ActionItem, today: dt.date, zone, last: dt.date | None) -> bool:
+    """A claim awaiting review: from the local day it was made, then every cadence."""
+    if item.last_update_at is None:
+        return False
+    mark = item.last_update_at.astimezone(zone).date()
+    return _repeat_due(item=item, mark=mark, today=today, last=last)
 
 
 def _reminded_since(last: dt.date | None, mark: dt.date) -> bool:
@@ -186,6 +222,9 @@ def entry_kind(
 ) -> str | None:
     """The section `holding.item` goes in today for someone in `holding.role`, or None (always
     for a closed item)."""
+    if holding.role == REVIEWER:
+        due = review_due(item=holding.item, today=today, zone=zone, last=last)
+        return ReminderKind.REVIEW if due else None
     if not holding.item.is_open:
         return None
     if holding.role == OWNER:
@@ -207,22 +246,23 @@ def due_entries(
     last_reminded: dict[int, dt.date],
     now: dt.datetime,
     snoozed: frozenset[int] = frozenset(),
+    last_reviewed: dict[int, dt.date] | None = None,
 ) -> list[tuple[ActionItem, str]]:
     """What `recipient` hears of on local day `today`: (item, kind) for each item they hold a
-    role on, may hear of, and that needs them today. `last_reminded` maps item ids to the local
-    day they were last reminded of it (failed and skipped digests do not count); `snoozed`
-    holds the ids of the items they snoozed for themselves."""
+    role on, may hear of, and that needs them today, in the sections they want. `last_reminded`
+    maps item ids to the local day they were last reminded of it (failed and skipped digests do
+    not count), `last_reviewed` the same for claims awaiting review; `snoozed` holds the ids of
+    the items they snoozed for themselves."""
     entries = []
     for holding in holdings:
         item = holding.item
-        if not may_hear_of(
-            recipient=recipient, item=item, now=now, snoozed_by_them=item.pk in snoozed
-        ):
+        mine = item.pk in snoozed
+        if not _may_hear(recipient=recipient, holding=holding, now=now, snoozed_by_them=mine):
             continue
-        last = last_reminded.get(holding.item.pk)
-        kind = entry_kind(holding=holding, today=today, zone=zone, last=last)
-        if kind:
-            entries.append((holding.item, kind))
+        days = (last_reviewed or {}) if holding.role == REVIEWER else last_reminded
+        kind = entry_kind(holding=holding, today=today, zone=zone, last=days.get(item.pk))
+        if kind and notifications.wants(recipient, kind):
+            entries.append((item, kind))
     return entries
 
 
@@ -243,13 +283,14 @@ def kind_at_send(
     no longer releasable to the recipient. A digest the sweep claimed also asks its timing rules
     again (`last` is the day of the latest other digest): an item updated since the claim no
     longer needs a follow-up. A digest a coordinator sent by hand keeps its kinds."""
-    if holding is None or not may_hear_of(
-        recipient=recipient, item=holding.item, now=now, snoozed_by_them=snoozed_by_them
+    if holding is None or not _may_hear(
+        recipient=recipient, holding=holding, now=now, snoozed_by_them=snoozed_by_them
     ):
         return None
-    if by_hand:
-        return claimed_kind
-    return entry_kind(holding=holding, today=today, zone=zone, last=last)
+    kind = (
+        claimed_kind if by_hand else entry_kind(holding=holding, today=today, zone=zone, last=last)
+    )
+    return kind if kind and notifications.wants(recipient, kind) else None
 
 
 def worst_first(entries: Iterable[tuple[ActionItem, str]]) -> list[tuple[ActionItem, str]]:

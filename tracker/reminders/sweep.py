@@ -23,8 +23,19 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
-from tracker.models import ActionItem, Reminder, ReminderItem, ReminderState, SweepRun
+from tracker import notifications
+from tracker.models import (
+    OPEN_STATUSES,
+    ActionItem,
+    Reminder,
+    ReminderItem,
+    ReminderNews,
+    ReminderState,
+    Status,
+    SweepRun,
+)
 
+from . import news as news_rules
 from . import policy
 from .agenda import agenda_q, attach_needs, meetings_in_window
 from .calendar import due_local_date, recipient_zone, window_end
@@ -40,10 +51,11 @@ class DigestPlan:
     local_date: dt.date
     send_before: dt.datetime | None
     entries: list[tuple[ActionItem, str]] = field(default_factory=list)
+    news: list[news_rules.News] = field(default_factory=list)
 
 
 def candidates(now: dt.datetime, meetings=()) -> QuerySet[ActionItem]:
-    """Open, unsnoozed items that could need someone today.
+    """Open, unsnoozed items that could need someone today, and the claims awaiting review.
 
     An item whose follow-up comes after the end of everyone's local today (at most 25 hours
     after `now`: a local day lasts at most 25 hours) and whose due date is more than eight days
@@ -59,7 +71,8 @@ def candidates(now: dt.datetime, meetings=()) -> QuerySet[ActionItem]:
     )
     if meetings:
         near |= agenda_q(meetings)
-    return ActionItem.objects.open().filter(not_snoozed, near)
+    claimed = Q(status=Status.IMPLEMENTATION_CLAIMED)
+    return ActionItem.objects.filter((Q(status__in=OPEN_STATUSES) & not_snoozed & near) | claimed)
 
 
 # What the policy reads of a recipient: their calendar (calendar.py) and clearances
@@ -75,6 +88,13 @@ RECIPIENT_FIELDS = (
     "profile__may_see_us_only",
     "profile__may_see_kr_only",
     "profile__may_see_us_kr",
+    # Their own schedule and sections (tracker/notifications.py).
+    "profile__digest_frequency",
+    "profile__digest_hour",
+    "profile__digest_weekday",
+    "profile__muted_sections",
+    "profile__digests_paused_until",
+    "profile__digests_stopped_at",
 )
 
 
@@ -106,18 +126,20 @@ def _days_taken(now: dt.datetime) -> set[tuple[int, dt.date]]:
 
 
 def plan_digests(*, now: dt.datetime) -> list[DigestPlan]:
-    """The digests due at `now`: recipients in their morning window on a working day, with no
-    row for their local day yet, and items they may see that need them today (policy.py), worst
-    first. Eight queries (ten when some meeting's requests may be due), whatever the number of
-    items or recipients."""
+    """The digests due at `now`: recipients in their morning window on a day they get one, with
+    no row for their local day yet, and items they may see that need them today (policy.py),
+    worst first, and the news they were not told yet (news.py). Never an empty digest. A
+    constant number of queries, whatever the number of items or recipients."""
     meetings = meetings_in_window(now)
     items = candidates(now, meetings)
     loaded = load_items(items)
     attach_needs(items, loaded, meetings)
     held = holdings_of(items, loaded)
-    due = _due_recipients(held, now)
+    news = news_rules.pending_news(now=now)
+    due = _due_recipients(set(held) | set(news), now)
     taken = _days_taken(now)
     last = last_reminded(items)
+    reviewed = last_reminded(items, kinds=policy.REVIEW_KINDS)
     snoozed = personal_snoozes(items, now=now)
     plans = []
     for user, today in due:
@@ -128,14 +150,16 @@ def plan_digests(*, now: dt.datetime) -> list[DigestPlan]:
             recipient=user,
             today=today,
             zone=zone,
-            holdings=held[user.pk],
+            holdings=held.get(user.pk, ()),
             last_reminded=last.get(user.pk, {}),
             now=now,
             snoozed=snoozed.get(user.pk, frozenset()),
+            last_reviewed=reviewed.get(user.pk, {}),
         )
-        if entries:
-            end = window_end(day=today, zone=zone)
-            plans.append(DigestPlan(user, today, end, policy.worst_first(entries)))
+        told = news_rules.news_for(recipient=user, news=news.get(user.pk, []))
+        if entries or told:
+            end = window_end(day=today, zone=zone, hour=notifications.digest_hour(user))
+            plans.append(DigestPlan(user, today, end, policy.worst_first(entries), told))
     return plans
 
 
@@ -153,7 +177,7 @@ def claim_digests(*, plans: list[DigestPlan], now: dt.datetime) -> list[int]:
 
     The unique (recipient, local_date) constraint decides between two claims at once: a day
     someone else claimed first is left alone and its plan dropped. Ours are the rows carrying
-    the Message-IDs made here. Three statements on PostgreSQL, whatever the number of plans.
+    the Message-IDs made here. Four statements on PostgreSQL, whatever the number of plans.
     """
     if not plans:
         return []
@@ -179,13 +203,27 @@ def claim_digests(*, plans: list[DigestPlan], now: dt.datetime) -> list[int]:
             for row in rows
             if row.message_id in by_message
         }
-        ReminderItem.objects.bulk_create(
-            ReminderItem(reminder_id=ours[row.message_id], item_id=item.pk, kind=kind)
-            for row, plan in zip(rows, plans, strict=True)
-            if row.message_id in ours
-            for item, kind in plan.entries
-        )
+        mine = [
+            (ours[r.message_id], p)
+            for r, p in zip(rows, plans, strict=True)
+            if r.message_id in ours
+        ]
+        _claim_contents(mine)
     return sorted(ours.values())
+
+
+def _claim_contents(mine: list[tuple[int, DigestPlan]]) -> None:
+    """Each claimed row's items and news (reminder id, plan), two statements."""
+    ReminderItem.objects.bulk_create(
+        ReminderItem(reminder_id=pk, item_id=item.pk, kind=kind)
+        for pk, plan in mine
+        for item, kind in plan.entries
+    )
+    ReminderNews.objects.bulk_create(
+        ReminderNews(reminder_id=pk, update_id=n.update.pk, kind=n.kind)
+        for pk, plan in mine
+        for n in plan.news
+    )
 
 
 def requeue_stuck(*, now: dt.datetime, limit: int = 500) -> list[int]:

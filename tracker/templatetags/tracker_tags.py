@@ -7,7 +7,7 @@ import datetime as dt
 
 from django import template
 
-from tracker import changes
+from tracker import changes, comment_text, evidence
 from tracker.models import StatusUpdate
 
 register = template.Library()
@@ -25,3 +25,16 @@ def days_until(start: dt.date | None, end: dt.date | None) -> int | str:
     if not (isinstance(start, dt.date) and isinstance(end, dt.date)):
         return ""
     return (end - start).days
+
+
+@register.filter
+def comment_html(update: StatusUpdate):
+    """A comment's text as safe HTML (Markdown-lite), its mentions marked."""
+    names = frozenset(m.user.get_username() for m in update.mentions.all())
+    return comment_text.render(update.note, mentioned=names)
+
+
+@register.filter
+def type_name(content_type: str) -> str:
+    """`{{ e.content_type|type_name }}`: "PDF", "Word (DOCX)", ..."""
+    return evidence.type_name(content_type)

@@ -105,9 +105,11 @@ def _context(request, *, now) -> dict:
         "updates": updates,
         **_month_chart(numbers.closed_per_month),
         "blocked": numbers.by_status.get("blocked", 0),
+        "claimed": numbers.by_status.get("implementation_claimed", 0),
         "links": {
             "overdue": _list_href(overdue="on", sort="due"),
             "blocked": _list_href(status="blocked"),
+            "claimed": _list_href(status="implementation_claimed", sort="-updated"),
             "unescalated": _list_href(unescalated="on", sort="due"),
             "open": _list_href(status=list(OPEN_STATUSES)),
         },

@@ -22,6 +22,7 @@ from .. import meetings, selectors, workflow
 from ..forms import OnTrackForm, SnoozeForm, StatusForm, UpdateForm
 from ..models import ActionItem, Status
 from .common import visible_item_or_404
+from .item_context import page_context
 
 REMINDERS_SHOWN = 50
 
@@ -39,15 +40,17 @@ def _render(request, item: ActionItem, *, bound: dict | None = None, status: int
     """The item page; `bound` holds a refused form, shown with its errors (also summed up at the
     top, since a form for a closed item is not on the page)."""
     can_update = workflow.may_update(request.user, item)
+    collaboration = page_context(request, item, can_update=can_update)
+    blank = {**_blank_forms(item), **collaboration.pop("collab_forms")}
     context = {
         "item": item,
         "co_owners": list(item.co_owners.all()),
         "partners": list(item.partner_organizations.all()),
-        "updates": list(item.updates.select_related("author")),
         "reminders": selectors.item_reminder_log(item=item, limit=REMINDERS_SHOWN),
         "can_update": can_update,
         "is_coordinator": workflow.is_coordinator(request.user),
-        "forms": {**_blank_forms(item), **(bound or {})} if can_update else {},
+        **collaboration,
+        "forms": {**blank, **(bound or {})} if can_update else {},
         "needing_note": [
             Status(s).label
             for s in workflow.allowed_transitions(item.status)

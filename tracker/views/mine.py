@@ -1,4 +1,5 @@
-"""My items: the signed-in owner's items, the ones waiting for an update first."""
+"""My items: the signed-in owner's items, the ones waiting for an update first; then the items
+they follow (watching)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from django.db.models import BooleanField, Case, F, IntegerField, Value, When
 from django.shortcuts import render
 from django.utils import timezone
 
-from .. import selectors
+from .. import selectors, watching
 from ..models import OPEN_STATUSES
 from .common import PER_PAGE, visible_items
 
@@ -41,5 +42,10 @@ def my_items(request):
         "items": list(page.object_list),
         "today": timezone.localdate(now),
         "waiting": sum(1 for i in page.object_list if i.needs),
+        "watched": list(
+            watching.watched_items(user=request.user)
+            .select_related("theme", "lead_organization", "owner")
+            .order_by("key")[:PER_PAGE]
+        ),
     }
     return render(request, "tracker/my_items.html", context)

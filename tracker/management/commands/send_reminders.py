@@ -59,7 +59,8 @@ class Command(BaseCommand):
         if dry_run:
             for plan in plan_digests(now=when):
                 self.stdout.write(
-                    f"{_who(plan.recipient)}: {len(plan.entries)} item(s): skipped (dry run)"
+                    f"{_who(plan.recipient)}: {len(plan.entries)} item(s), {len(plan.news)} news: "
+                    "skipped (dry run)"
                 )
             return
         ids = sweep(now=when).to_send
