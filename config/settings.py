@@ -455,6 +455,14 @@ CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] += sorted(
 )
 # Off: no "Sign in with ..." buttons on the login pages (the sign-in addresses keep working).
 OIDC_LOGIN_BUTTONS = env.bool("OIDC_LOGIN_BUTTONS", default=True)
+# Off: no password form on either login page, and a password posted anyway signs nobody in; people
+# sign in through a provider only. Needs a provider whose button shows, or nobody could sign in.
+PASSWORD_SIGN_IN = env.bool("PASSWORD_SIGN_IN", default=True)
+if not PASSWORD_SIGN_IN and not (OIDC_PROVIDERS and OIDC_LOGIN_BUTTONS):
+    raise ImproperlyConfigured(
+        "PASSWORD_SIGN_IN=0 needs a provider in OIDC_PROVIDERS and OIDC_LOGIN_BUTTONS=1: "
+        "otherwise nobody could sign in."
+    )
 # Seconds to wait for a provider's discovery, token, key and user-info endpoints.
 OIDC_TIMEOUT = env.float("OIDC_TIMEOUT", default=10.0)
 

@@ -4,7 +4,10 @@ not need to show. Every failed check gets a page that says why and creates nothi
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -12,6 +15,7 @@ import requests
 from django.contrib.auth.models import User
 from django.test import Client
 
+from tests.conftest import make_user
 from tests.support.oidc import LABEL, NAME, claims_of, provider_entry, sign_in_over_http
 from tracker.models import ExternalIdentity
 
@@ -174,3 +178,29 @@ def test_both_login_pages_offer_the_provider_unless_turned_off(db, settings, pat
     assert 'name="password"' in shown  # beside the password form
     settings.OIDC_LOGIN_BUTTONS = False
     assert f"Sign in with {LABEL}" not in Client().get(path).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("path", "post_to"),
+    [("/accounts/login/", "/accounts/login/"), ("/admin/login/?next=/admin/", "/admin/login/")],
+)
+def test_with_password_sign_in_off_only_the_provider_signs_in(db, settings, path, post_to):
+    settings.OIDC_PROVIDERS = [provider_entry("http://127.0.0.1:9")]
+    settings.PASSWORD_SIGN_IN = False
+    make_user("coordinator", role="Coordinators")
+    shown = Client().get(path).content.decode()
+    assert f"Sign in with {LABEL}" in shown
+    assert 'name="password"' not in shown and "or with your tracker password" not in shown
+    browser = Client()
+    posted = {"username": "coordinator", "password": "correct-horse-battery", "next": "/"}
+    browser.post(post_to, posted)
+    assert "_auth_user_id" not in browser.session  # the right password signs nobody in
+
+
+def test_password_sign_in_off_without_a_provider_button_does_not_start():
+    env = {**os.environ, "PASSWORD_SIGN_IN": "0", "OIDC_PROVIDERS": ""}
+    run = subprocess.run(
+        [sys.executable, "manage.py", "check"], env=env, capture_output=True, text=True
+    )
+    assert run.returncode != 0
+    assert "PASSWORD_SIGN_IN=0 needs a provider in OIDC_PROVIDERS" in run.stderr

@@ -6,11 +6,18 @@ same query as the user saves one query a request. Who may do what is Django's ow
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
 
 class ProfileBackend(ModelBackend):
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        """A username and password, unless PASSWORD_SIGN_IN is off (providers only): then nobody."""
+        if not settings.PASSWORD_SIGN_IN:
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)
+
     def get_user(self, user_id):
         """The active user with this id and their profile (None when they have none)."""
         model = get_user_model()
