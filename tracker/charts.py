@@ -83,13 +83,14 @@ def stacked_rows(
     """
     groups = list(groups)
     longest = max((sum(c.values()) for _label, c, _href in groups), default=0) or 1
-    return [_row(label, counts, href, longest) for label, counts, href in groups]
+    entries = legend()
+    return [_row(label, counts, href, longest, entries) for label, counts, href in groups]
 
 
-def _row(label: str, counts: dict[str, int], href, longest: int) -> BarRow:
+def _row(label: str, counts: dict[str, int], href, longest: int, entries) -> BarRow:
     x = 0.0
     segments = []
-    for entry in legend():
+    for entry in entries:
         n = counts.get(entry.status, 0)
         if not n:
             continue
@@ -104,7 +105,7 @@ def _row(label: str, counts: dict[str, int], href, longest: int) -> BarRow:
         href=href(None),
         total=sum(counts.values()),
         segments=segments,
-        counts=[counts.get(e.status, 0) for e in legend()],
+        counts=[counts.get(e.status, 0) for e in entries],
         description=f"{label}: {parts}",
     )
 
