@@ -1,4 +1,5 @@
-"""Each user's calendar (ICS) feed of due dates, reached by a secret token instead of a login."""
+"""Each user's calendar (ICS) feed of due dates and coming meetings, reached by a secret token
+instead of a login."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ import icalendar
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from . import selectors
-from .models import ActionItem, Profile, new_calendar_token
+from . import meetings, selectors
+from .models import ActionItem, Meeting, MeetingStatus, Profile, new_calendar_token
 from .releasability import visible_items
 from .workflow import is_coordinator
 
@@ -46,14 +47,56 @@ def feed_items(*, user) -> QuerySet:
     return items.select_related("lead_organization").order_by("due_date", "key")
 
 
+def feed_meetings(*, user, items: QuerySet, today: dt.date) -> list[Meeting]:
+    """Coming meetings (planned or postponed): every one for a coordinator; for anyone else,
+    those whose agenda holds one of their feed's items. One query a coming meeting."""
+    coming = meetings.coming_meetings(today=today).select_related("forum").order_by("date", "pk")
+    if is_coordinator(user):
+        return list(coming)
+    mine = items.values("pk")
+    return [m for m in coming if meetings.agenda_items(m).filter(pk__in=mine).exists()]
+
+
+def _meeting_event(meeting: Meeting, *, now: dt.datetime, link: str) -> icalendar.Event:
+    """An all-day event on the meeting's (new) date; a postponed one says from when."""
+    forum = meeting.forum.label
+    if meeting.status == MeetingStatus.POSTPONED and meeting.original_date:
+        summary = _("%(forum)s meeting (postponed from %(date)s)") % {
+            "forum": forum,
+            "date": meeting.original_date.isoformat(),
+        }
+    else:
+        summary = _("%(forum)s meeting") % {"forum": forum}
+    event = icalendar.Event()
+    event.add("uid", f"meeting-{meeting.pk}@{UID_DOMAIN}")
+    event.add("dtstamp", now)
+    event.add("dtstart", meeting.date)
+    event.add("dtend", meeting.date + dt.timedelta(days=1))
+    event.add("summary", summary)
+    if meeting.place:
+        event.add("location", meeting.place)
+    event.add("description", f"{meeting.forum.name}\n{link}")
+    event.add("url", link)
+    return event
+
+
 def build_ics(
-    *, items: QuerySet, now: dt.datetime, link_for: Callable[[ActionItem], str], name: str
+    *,
+    items: QuerySet,
+    now: dt.datetime,
+    link_for: Callable[[ActionItem], str],
+    name: str,
+    coming: list[Meeting],
+    meeting_link_for: Callable[[Meeting], str],
 ) -> bytes:
-    """An iCalendar document with one all-day event per item, on its due date."""
+    """An iCalendar document with one all-day event per item, on its due date, and one per
+    coming meeting, on its date."""
     cal = icalendar.Calendar()
     cal.add("prodid", "-//Recommendations tracker//EN")
     cal.add("version", "2.0")
     cal.add("x-wr-calname", name)
+    for meeting in coming:
+        cal.add_component(_meeting_event(meeting, now=now, link=meeting_link_for(meeting)))
     for item in items:
         link = link_for(item)
         event = icalendar.Event()

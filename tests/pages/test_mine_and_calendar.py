@@ -1,10 +1,13 @@
 """My items (waiting for my update first) and the calendar feed behind a secret token."""
 
+import datetime as dt
+
 import icalendar
 from django.utils import timezone
 
+from tests.support.pages import today
 from tracker import workflow
-from tracker.models import Profile, Status
+from tracker.models import MeetingStatus, Profile, Status
 
 
 def test_my_items_lists_owned_and_co_owned_items_waiting_first(client, world):
@@ -117,3 +120,42 @@ def test_the_calendar_page_shows_the_whole_address_with_a_copy_button(client, wo
     assert f">http://testserver/calendar/{token}.ics</textarea>" in page
     assert '<button type="button" data-copy="feed-url"' in page
     assert '<script src="/static/tracker/copy.js" defer></script>' in page  # no inline script
+
+
+def test_the_feed_holds_the_coming_meetings_with_the_users_items_on_the_agenda(
+    client, world, meeting_factory
+):
+    soon = today() + dt.timedelta(days=20)
+    theirs = meeting_factory(soon, items=[world.public])
+    meeting_factory(soon + dt.timedelta(days=5), items=[world.kr_only])  # not theirs to see
+    meeting_factory(today() - dt.timedelta(days=3), items=[world.public])  # already past
+    found = events(feed(client, world.owner))
+    assert set(found) == {"public-item", "us-secret", f"meeting-{theirs.pk}"}
+    event = found[f"meeting-{theirs.pk}"]
+    assert event.decoded("dtstart") == soon
+    assert str(event["summary"]) == "DTICC meeting"
+    assert str(event["location"]) == "Seoul"
+    assert str(event["url"]).endswith(f"/meetings/{theirs.pk}/")
+
+
+def test_a_coordinators_feed_holds_every_coming_meeting_a_postponed_one_saying_from_when(
+    client, world, meeting_factory
+):
+    first = today() + dt.timedelta(days=10)
+    moved = meeting_factory(first + dt.timedelta(days=30), status=MeetingStatus.POSTPONED)
+    moved.original_date = first
+    moved.save()
+    empty = meeting_factory(first + dt.timedelta(days=60))  # nothing on its agenda yet
+    found = events(feed(client, world.coordinator))
+    assert {f"meeting-{moved.pk}", f"meeting-{empty.pk}"} <= set(found)
+    summary = str(found[f"meeting-{moved.pk}"]["summary"])
+    assert summary == f"DTICC meeting (postponed from {first.isoformat()})"
+    assert found[f"meeting-{moved.pk}"].decoded("dtstart") == first + dt.timedelta(days=30)
+
+
+def test_a_korean_feed_names_the_meeting_and_its_place_in_korean(client, world, meeting_factory):
+    Profile.objects.filter(user=world.co_owner).update(language="ko")
+    meeting = meeting_factory(today() + dt.timedelta(days=9), items=[world.public])
+    event = events(feed(client, world.co_owner))[f"meeting-{meeting.pk}"]
+    assert str(event["summary"]) == "DTICC 회의"
+    assert str(event["location"]) == "서울"

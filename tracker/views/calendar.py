@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import zoneinfo
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -11,7 +13,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ..calendar_feed import build_ics, feed_items, profile_for_token, reset_token
+from ..calendar_feed import build_ics, feed_items, feed_meetings, profile_for_token, reset_token
 from ..models import Profile
 from .common import item_url
 
@@ -44,12 +46,19 @@ def calendar_feed(request, token: str):
     if profile is None:
         raise Http404("No such feed.")
     user = profile.user
+    now = timezone.now()
+    items = feed_items(user=user)
+    today = timezone.localdate(now, timezone=zoneinfo.ZoneInfo(profile.time_zone))
     with translation.override(profile.language):
         body = build_ics(
-            items=feed_items(user=user),
-            now=timezone.now(),
+            items=items,
+            now=now,
             link_for=lambda item: item_url(request, item),
-            name=_("Action items due (%(user)s)") % {"user": user.get_username()},
+            name=_("Action items due and meetings (%(user)s)") % {"user": user.get_username()},
+            coming=feed_meetings(user=user, items=items, today=today),
+            meeting_link_for=lambda meeting: request.build_absolute_uri(
+                reverse("tracker:meeting_detail", args=[meeting.pk])
+            ),
         )
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Cache-Control"] = "private, max-age=300"
