@@ -47,14 +47,14 @@ def feed_items(*, user) -> QuerySet:
     return items.select_related("lead_organization").order_by("due_date", "key")
 
 
-def feed_meetings(*, user, items: QuerySet, today: dt.date) -> list[Meeting]:
+def feed_meetings(*, user, items: QuerySet, today: dt.date) -> QuerySet[Meeting]:
     """Coming meetings (planned or postponed): every one for a coordinator; for anyone else,
-    those whose agenda holds one of their feed's items. One query a coming meeting."""
-    coming = meetings.coming_meetings(today=today).select_related("forum").order_by("date", "pk")
+    those with one of their feed's items on the agenda."""
     if is_coordinator(user):
-        return list(coming)
-    mine = items.values("pk")
-    return [m for m in coming if meetings.agenda_items(m).filter(pk__in=mine).exists()]
+        coming = meetings.coming_meetings(today=today)
+    else:
+        coming = meetings.coming_meetings_with(items=items, today=today)
+    return coming.select_related("forum").order_by("date", "pk")
 
 
 def _meeting_event(meeting: Meeting, *, now: dt.datetime, link: str) -> icalendar.Event:
@@ -86,7 +86,7 @@ def build_ics(
     now: dt.datetime,
     link_for: Callable[[ActionItem], str],
     name: str,
-    coming: list[Meeting],
+    coming: QuerySet[Meeting],
     meeting_link_for: Callable[[Meeting], str],
 ) -> bytes:
     """An iCalendar document with one all-day event per item, on its due date, and one per

@@ -166,18 +166,19 @@ def next_meeting_per_forum(*, user, today: dt.date) -> list[tuple[Meeting, int]]
     return [(m, awaiting_count(meeting=m, user=user)) for m in nexts.values()]
 
 
+def coming_meetings_with(*, items: QuerySet[ActionItem], today: dt.date) -> QuerySet[Meeting]:
+    """Coming meetings with one of `items` on their agenda: by an entry of its own, or, for
+    an open item, through the meeting's forum."""
+    open_items = items.filter(status__in=OPEN_STATUSES).values("pk")
+    on_agenda = Q(agenda_entries__item__in=items.values("pk")) | Q(forum__items__in=open_items)
+    return coming_meetings(today=today).filter(on_agenda).distinct()
+
+
 def next_meeting_of(*, item: ActionItem, today: dt.date) -> Meeting | None:
     """The soonest coming meeting with `item` on its agenda."""
-    on_agenda = Q(agenda_entries__item=item)
-    if item.is_open:
-        on_agenda |= Q(forum__items=item)
-    return (
-        coming_meetings(today=today)
-        .filter(on_agenda)
-        .select_related("forum")
-        .order_by("date", "pk")
-        .first()
-    )
+    items = ActionItem.objects.filter(pk=item.pk)
+    meetings = coming_meetings_with(items=items, today=today)
+    return meetings.select_related("forum").order_by("date", "pk").first()
 
 
 def _check_coordinator(by) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import zoneinfo
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -15,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from ..calendar_feed import build_ics, feed_items, feed_meetings, profile_for_token, reset_token
 from ..models import Profile
+from ..reminders.calendar import recipient_zone
 from .common import item_url
 
 
@@ -48,7 +47,7 @@ def calendar_feed(request, token: str):
     user = profile.user
     now = timezone.now()
     items = feed_items(user=user)
-    today = timezone.localdate(now, timezone=zoneinfo.ZoneInfo(profile.time_zone))
+    today = timezone.localdate(now, timezone=recipient_zone(user))
     with translation.override(profile.language):
         body = build_ics(
             items=items,
