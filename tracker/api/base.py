@@ -48,11 +48,12 @@ class ApiView(GenericAPIView):
     def visible_items(self):
         return releasability.visible_items(self.request.user)
 
-    def item_or_404(self, key: str) -> ActionItem:
+    def item_or_404(self, key: str, *, prefetch: tuple = ()) -> ActionItem:
         """The item with this key if the caller may see it; a 404 whether or not it exists."""
         item = (
             self.visible_items()
             .select_related("source", "theme", "lead_organization", "owner")
+            .prefetch_related(*prefetch)
             .filter(key=key)
             .first()
         )

@@ -64,11 +64,6 @@ def _filter_parameters() -> list[OpenApiParameter]:
     ]
 
 
-def named(items):
-    """Items with the keys of their report and lead and their owner's user name."""
-    return items.annotate(**{name: F(path) for name, path in ItemSerializer.NAMES.items()})
-
-
 class ItemList(ApiView):
     """The items you may see, with the items page's filters; `next` continues the list."""
 
@@ -88,7 +83,7 @@ class ItemList(ApiView):
         return name, sort_keys(sort)
 
     def get_queryset(self):
-        return named(self.filterset().qs).values(*ItemSerializer.COLUMNS, *ItemSerializer.NAMES)
+        return self.filterset().qs.select_related("source", "lead_organization", "owner")
 
     @extend_schema(
         operation_id="items_list",
@@ -100,12 +95,10 @@ class ItemList(ApiView):
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
-def _detail(item: ActionItem, view: ApiView, code: int = 200) -> Response:
-    item = view.item_or_404(item.key)  # read again: what was saved, through releasability
+def _detail(key: str, view: ApiView, code: int = 200) -> Response:
+    """The item as saved, read through releasability (a 404 whether or not it exists)."""
     partners = Prefetch("partner_organizations", Organization.objects.order_by("key"))
-    item = (
-        named(ActionItem.objects.filter(pk=item.pk)).prefetch_related(partners, "co_owners").get()
-    )
+    item = view.item_or_404(key, prefetch=(partners, "co_owners"))
     data = ItemDetailSerializer(item, context=view.get_serializer_context()).data
     return Response(data, status=code, headers={"ETag": etag(item)})
 
@@ -134,7 +127,7 @@ class ItemDetail(ApiView):
         responses={200: ItemDetailSerializer, **problem_responses(404)},
     )
     def get(self, request, key: str):
-        return _detail(self.item_or_404(key), self)
+        return _detail(key, self)
 
 
 class ItemStatus(ApiView):
@@ -161,7 +154,8 @@ class ItemStatus(ApiView):
                 expected_version=version,
             )
 
-        return _detail(_change(self, key, apply), self)
+        _change(self, key, apply)
+        return _detail(key, self)
 
 
 class ItemTimeline(ApiView):

@@ -88,7 +88,7 @@ class CursorPagination(BasePagination):
         self.next_cursor = None
         if self.has_next:
             last = rows[-1]
-            values = [last[m] if isinstance(last, dict) else getattr(last, m) for m in marks]
+            values = [getattr(last, m) for m in marks]
             self.next_cursor = encode_cursor(name, values)
         return rows
 
@@ -125,6 +125,6 @@ class CursorPagination(BasePagination):
                 "in": "query",
                 "required": False,
                 "description": "Rows a page.",
-                "schema": {"type": "integer", "minimum": 1, "maximum": 500},
+                "schema": {"type": "integer", "minimum": 1, "maximum": settings.API_MAX_PAGE_SIZE},
             },
         ]
