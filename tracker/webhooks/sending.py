@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Prefetch, prefetch_related_objects
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from standardwebhooks import Webhook
@@ -119,22 +119,14 @@ def _verdict(row: WebhookDelivery, now: dt.datetime, cutoff: dt.datetime, probin
     return _defer(row, endpoint.next_try_at or now)
 
 
-def _attach_owners_and_markings(rows: list[WebhookDelivery]) -> None:
+def _with_owners_and_items(rows: list[WebhookDelivery]) -> None:
     """Each row's endpoint owner (with the profile releasability reads) and its item's current
-    marking (`row.item_marking`): two small queries, not a six-table join per batch."""
-    owners = (
-        get_user_model()
-        .objects.select_related("profile")
-        .in_bulk({row.endpoint.owner_id for row in rows})
+    marking, read for the whole batch."""
+    prefetch_related_objects(
+        rows,
+        Prefetch("endpoint__owner", get_user_model().objects.select_related("profile")),
+        Prefetch("event__item", ActionItem.objects.only("pk", "marking")),
     )
-    markings = dict(
-        ActionItem.objects.filter(pk__in={row.event.item_id for row in rows}).values_list(
-            "pk", "marking"
-        )
-    )
-    for row in rows:
-        row.endpoint.owner = owners[row.endpoint.owner_id]
-        row.item_marking = markings.get(row.event.item_id, "")
 
 
 def _take(ids: list[int], now: dt.datetime) -> tuple[list[WebhookDelivery], dict[int, str]]:
@@ -161,7 +153,7 @@ def _take(ids: list[int], now: dt.datetime) -> tuple[list[WebhookDelivery], dict
     for row in taken:
         row.attempts += 1
     if taken:
-        _attach_owners_and_markings(taken)
+        _with_owners_and_items(taken)
     return taken, outcomes
 
 
@@ -252,7 +244,7 @@ def signed_headers(*, secret: str, message_id: str, body: bytes, at: dt.datetime
 
 def _send_one(row: WebhookDelivery, at: dt.datetime, result: BatchResult) -> str:
     event, endpoint = row.event, row.endpoint
-    if not endpoint_may_receive(endpoint, event.marking, row.item_marking):
+    if not endpoint_may_receive(endpoint, event.marking, event.item.marking):
         detail = _("The item is no longer releasable to this endpoint's audience.")
         return _settle(row, DeliveryState.SKIPPED, detail)
     body = event.payload.encode("utf-8")
