@@ -17,6 +17,7 @@ def create_item(*, item: ActionItem, by, now: dt.datetime) -> ActionItem:
     seed file); `by` is who made it, None for the system."""
     with transaction.atomic():
         start_follow_up(item=item, now=now)
+        item._history_date = now  # its history starts when it was made, as its timeline does
         item.save()
         events.item_changed(EventType.ITEM_CREATED, item=item, by=by, now=now)
     return item

@@ -19,7 +19,6 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from . import workflow
-from .follow_up import start_follow_up
 from .item_keys import key_refusal
 from .meetings import MeetingError, agenda_items
 from .models import (
@@ -35,6 +34,7 @@ from .models import (
     Theme,
     UpdateKind,
 )
+from .new_items import create_item
 from .releasability import can_see, clearance_problem, visible_items
 
 EXCERPT_MAX_LENGTH = 1000
@@ -147,9 +147,7 @@ def record_new_item(
     if new.owner and (problem := clearance_problem(users=[new.owner], item=item)):
         raise MeetingError(problem)
     with transaction.atomic():
-        start_follow_up(item=item, now=now)
-        item._history_date = now
-        item.save()
+        create_item(item=item, by=by, now=now)
         meeting.forum.items.add(item)
         return Outcome.objects.create(
             meeting=meeting,

@@ -12,13 +12,16 @@ from django.core import mail
 from django.utils import timezone
 from standardwebhooks import Webhook
 
-from tracker import new_items, workflow
+from tracker import new_items, outcomes, workflow
 from tracker.models import (
     ActionItem,
     Audience,
     DeliveryState,
     EventType,
+    Forum,
     Marking,
+    Meeting,
+    MeetingStatus,
     Status,
     WebhookDelivery,
     WebhookEvent,
@@ -222,3 +225,29 @@ def test_a_due_date_move_and_a_new_item_are_events_too(
     )
     assert (created["type"], created["data"]["item"]["key"]) == ("item.created", "ship-2")
     assert ActionItem.objects.get(key="ship-2").next_follow_up_at is not None
+
+
+def test_an_item_a_meeting_decided_on_is_an_event_too(
+    endpoint_factory, receiver, item_factory, coordinator
+):
+    now = timezone.now()
+    endpoint_factory()
+    template = item_factory("ship-1")
+    forum = Forum.objects.create(key="dticc", short_name="DTICC", name_en="DTICC")
+    held = Meeting.objects.create(
+        forum=forum, key="held", date=now.date(), status=MeetingStatus.HELD
+    )
+    new = outcomes.NewItem(
+        key="working-group",
+        title_en="Set up a working group",
+        title_ko="실무그룹 구성",
+        source=template.source,
+        theme=template.theme,
+        lead_organization=template.lead_organization,
+    )
+    outcomes.record_new_item(
+        meeting=held, new=new, by=coordinator, text_en="Agreed to set one up.", now=now
+    )
+    _send_all(timezone.now())
+    (created,) = [json.loads(b) for b in receiver.bodies()]
+    assert (created["type"], created["data"]["item"]["key"]) == ("item.created", "working-group")
