@@ -143,6 +143,7 @@ def _record(
     item.version += 1
     item._history_date = now  # the field history is dated as the timeline (snapshots read both)
     item.save()
+    item_events.update_recorded(update, item=item, by=by)
     return update
 
 
@@ -191,7 +192,6 @@ def change_status(
         update = _record(
             item=locked, by=by, now=now, kind=UpdateKind.STATUS, to_status=to, note=note
         )
-        item_events.update_recorded(update, item=locked, by=by)
     _sync(item, locked)
     return update
 
@@ -213,7 +213,6 @@ def post_update(
         _check_version(locked, expected_version)
         note = clean_note(note, required=True)
         update = _record(item=locked, by=by, now=now, kind=kind, to_status=locked.status, note=note)
-        item_events.update_recorded(update, item=locked, by=by)
     _sync(item, locked)
     return update
 
@@ -234,7 +233,6 @@ def mark_on_track(*, item: ActionItem, by, now: dt.datetime, note: str = "") -> 
         note = clean_note(note, required=False) or _("Still on track.")
         kind, status = UpdateKind.ON_TRACK, locked.status
         update = _record(item=locked, by=by, now=now, kind=kind, to_status=status, note=note)
-        item_events.update_recorded(update, item=locked, by=by)
     _sync(item, locked)
     return update
 

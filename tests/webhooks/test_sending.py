@@ -12,7 +12,7 @@ from django.core import mail
 from django.utils import timezone
 from standardwebhooks import Webhook
 
-from tracker import new_items, outcomes, workflow
+from tracker import evidence, new_items, outcomes, review, roles, workflow
 from tracker.models import (
     ActionItem,
     Audience,
@@ -251,3 +251,18 @@ def test_an_item_a_meeting_decided_on_is_an_event_too(
     _send_all(timezone.now())
     (created,) = [json.loads(b) for b in receiver.bodies()]
     assert (created["type"], created["data"]["item"]["key"]) == ("item.created", "working-group")
+
+
+def test_a_claim_of_implementation_is_a_status_change_event(
+    endpoint_factory, receiver, item_factory, user_factory
+):
+    now = timezone.now()
+    endpoint_factory()
+    owner = user_factory("ship-owner", role=roles.OWNERS)
+    item = item_factory("ship-1", owner=owner, status=Status.IN_PROGRESS)
+    link = evidence.check_link("https://example.org/mou", "MOU")
+    review.claim(item=item, by=owner, note="Signed.", now=now, link=link)
+    _send_all(timezone.now())
+    (changed,) = [json.loads(b) for b in receiver.bodies()]
+    assert changed["type"] == "item.status_changed"
+    assert changed["data"]["to_status"] == Status.IMPLEMENTATION_CLAIMED

@@ -21,7 +21,6 @@ from tracker.models import (
     ActionItem,
     EventType,
     StatusUpdate,
-    UpdateKind,
     WebhookDelivery,
     WebhookEndpoint,
     WebhookEvent,
@@ -143,10 +142,11 @@ def item_changed(event_type: str, *, item: ActionItem, by, now: dt.datetime, **d
 
 
 def update_recorded(update: StatusUpdate, *, item: ActionItem, by) -> list:
-    """A timeline entry that changed the status, or posted an update (a note, on track)."""
+    """A timeline entry that changed the status (a status change, a claim, a review's
+    decision), or posted an update (a note, on track)."""
     details = {"update_id": update.pk, "kind": update.kind, "note": update.note}
     event = EventType.UPDATE_POSTED
-    if update.kind == UpdateKind.STATUS:
+    if update.from_status != update.to_status:
         event = EventType.STATUS_CHANGED
         details.update(from_status=update.from_status, to_status=update.to_status)
     return item_changed(event, item=item, by=by, now=update.created_at, **details)
