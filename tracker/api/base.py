@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import zoneinfo
 
 from django.http import Http404
 from django.utils import timezone, translation
@@ -18,6 +17,7 @@ from rest_framework.generics import GenericAPIView
 
 from tracker import releasability
 from tracker.models import ActionItem
+from tracker.reminders.calendar import recipient_zone
 
 from .problems import PreconditionRequired
 
@@ -37,13 +37,9 @@ class ApiView(GenericAPIView):
         timezone.activate(dt.UTC)  # every time in the API is UTC
 
     def today(self) -> dt.date:
-        """The caller's local date (for "overdue"), from their profile's time zone."""
-        profile = getattr(self.request.user, "profile", None)
-        try:
-            zone = zoneinfo.ZoneInfo(profile.time_zone) if profile else dt.UTC
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            zone = dt.UTC
-        return timezone.now().astimezone(zone).date()
+        """The caller's local date (for "overdue"), in their time zone as the pages and digests
+        reckon it."""
+        return timezone.localdate(timezone.now(), timezone=recipient_zone(self.request.user))
 
     def visible_items(self):
         return releasability.visible_items(self.request.user)
