@@ -22,26 +22,31 @@ from .webhooks import sweep as webhook_sweep
 logger = logging.getLogger(__name__)
 
 
-def batches(reminder_ids: Sequence[int]) -> Iterator[list[int]]:
-    """The ids in batches of REMINDER_BATCH_SIZE: what one task sends through one connection."""
-    size = settings.REMINDER_BATCH_SIZE
-    for start in range(0, len(reminder_ids), size):
-        yield list(reminder_ids[start : start + size])
+def batches(ids: Sequence[int], size: int | None = None) -> Iterator[list[int]]:
+    """The ids in batches of `size` (REMINDER_BATCH_SIZE): what one task sends."""
+    size = size or settings.REMINDER_BATCH_SIZE
+    for start in range(0, len(ids), size):
+        yield list(ids[start : start + size])
 
 
-def _hand_over(reminder_ids: list[int]) -> None:
+def _hand_over(task, ids: list[int]) -> None:
     try:
-        send_reminders.delay(reminder_ids)
+        task.delay(ids)
     except Exception:
-        # The rows stay pending; the sweep re-enqueues them once they are stale.
-        logger.exception("Could not enqueue reminders %s; the sweep will retry them", reminder_ids)
+        # The rows stay pending and due: the sweeps hand them out again.
+        logger.exception("Could not enqueue %s %s; a sweep will", task.name, ids)
+
+
+def _enqueue(task, ids: Sequence[int], size: int) -> None:
+    """Hand the rows to the workers, a batch a task, once the current transaction commits (at
+    once outside one), so a worker never looks for a row it cannot see yet."""
+    for chunk in batches(ids, size):
+        transaction.on_commit(functools.partial(_hand_over, task, chunk))
 
 
 def enqueue_sends(reminder_ids: Sequence[int]) -> None:
-    """Hand the rows to the workers, a batch a task, once the current transaction commits (at
-    once outside one), so a worker never looks for a row it cannot see yet."""
-    for chunk in batches(reminder_ids):
-        transaction.on_commit(functools.partial(_hand_over, chunk))
+    """Hand claimed digests to the workers, REMINDER_BATCH_SIZE a task."""
+    _enqueue(send_reminders, reminder_ids, settings.REMINDER_BATCH_SIZE)
 
 
 @shared_task(name="tracker.tasks.sweep_reminders")
@@ -78,21 +83,9 @@ def render_report(snapshot_id: int, language: str) -> bool:
 # --- Webhooks -------------------------------------------------------------------------------------
 
 
-def _hand_over_webhooks(delivery_ids: list[int]) -> None:
-    try:
-        deliver_webhooks.delay(delivery_ids)
-    except Exception:
-        # The rows stay pending and due; the webhook sweep hands them out at its next tick.
-        logger.exception("Could not enqueue webhook deliveries %s; the sweep will", delivery_ids)
-
-
 def enqueue_webhooks(delivery_ids: Sequence[int]) -> None:
-    """Hand webhook deliveries to the workers, WEBHOOK_BATCH_SIZE a task, once the current
-    transaction commits (at once outside one)."""
-    size = settings.WEBHOOK_BATCH_SIZE
-    for start in range(0, len(delivery_ids), size):
-        chunk = list(delivery_ids[start : start + size])
-        transaction.on_commit(functools.partial(_hand_over_webhooks, chunk))
+    """Hand webhook deliveries to the workers, WEBHOOK_BATCH_SIZE a task."""
+    _enqueue(deliver_webhooks, delivery_ids, settings.WEBHOOK_BATCH_SIZE)
 
 
 def on_deliveries_recorded(sender, delivery_ids: list[int], **kwargs) -> None:
