@@ -69,15 +69,27 @@ class TestProvider:
         }
         self._write()
         self._fh = self.log.open("ab")
-        self.proc = subprocess.Popen(
-            ["node", "server.mjs"],
-            cwd=PROVIDER_DIR,
-            env={**os.environ, "STATE_FILE": str(self.state_file), "PORT": "0"},
-            stdout=self._fh,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        self.issuer = self._wait_for_issuer()
+        self.issuer = self._start()
+
+    def _start(self, attempts: int = 2) -> str:
+        """Start node and wait for its address. A start that hangs (seen once on a loaded
+        machine: alive, never listening) is stopped and tried once more, never left running."""
+        for attempt in range(attempts):
+            self.proc = subprocess.Popen(
+                ["node", "server.mjs"],
+                cwd=PROVIDER_DIR,
+                env={**os.environ, "STATE_FILE": str(self.state_file), "PORT": "0"},
+                stdout=self._fh,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+            try:
+                return self._wait_for_issuer()
+            except RuntimeError:
+                self._end_process()
+                if attempt == attempts - 1:
+                    raise
+        raise AssertionError("unreachable")
 
     def _wait_for_issuer(self, timeout: float = 30) -> str:
         deadline = time.monotonic() + timeout
@@ -117,7 +129,7 @@ class TestProvider:
     def settings_entry(self, **overrides) -> dict[str, Any]:
         return provider_entry(self.issuer, **overrides)
 
-    def stop(self) -> None:
+    def _end_process(self) -> None:
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -125,6 +137,9 @@ class TestProvider:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(timeout=10)
+
+    def stop(self) -> None:
+        self._end_process()
         self._fh.close()
 
 
